@@ -1,0 +1,182 @@
+"""The ``bulletin`` command: a thin click layer over crawl, store and the other stages."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bulletin import __version__
+from bulletin.config import Settings, load_settings
+from bulletin.errors import BulletinError
+from bulletin.records import CrawlStats
+
+logger = logging.getLogger(__name__)
+
+
+def configure_logging(verbose: int, quiet: bool) -> None:
+    """Set up logging once, for the CLI only (library code never adds handlers)."""
+    root = logging.getLogger()
+    level = logging.WARNING if quiet else logging.DEBUG if verbose > 1 else logging.INFO
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+        root.addHandler(handler)
+    root.setLevel(level)
+    # Scrapy's INFO lines (enabled middlewares, the stats dump) drown our progress lines:
+    # shown only with -v.
+    for noisy in ("scrapy", "twisted", "asyncio", "filelock", "charset_normalizer", "htmldate", "trafilatura"):
+        logging.getLogger(noisy).setLevel(level if verbose else max(level, logging.WARNING))
+
+
+class BulletinGroup(click.Group):
+    """Turns ``BulletinError`` into one line on stderr and exit code 1; bugs keep their traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BulletinError as exc:
+            click.echo(f"bulletin: error: {exc}", err=True)
+            ctx.exit(1)
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+@click.group(cls=BulletinGroup)
+@click.version_option(__version__, prog_name="bulletin")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="TOML config file (default: $BULLETIN_CONFIG or ~/.config/bulletin/config.toml).")
+@click.option("--db", type=click.Path(dir_okay=False), help="SQLite archive (default: store.path, $BULLETIN_DB).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, db: str | None, verbose: int, quiet: bool) -> None:
+    """Bulletin Watch: crawl, extract and digest public security bulletins."""
+    configure_logging(verbose, quiet)
+    ctx.obj = load_settings(config_path, overrides={"store.path": db})
+
+
+@cli.command()
+@click.argument("targets", nargs=-1)
+@click.option("--since", callback=_day, help="Back-fill from this day (YYYY-MM-DD) via site search and APIs.")
+@click.option("--until", callback=_day, help="Ignore articles published after this day.")
+@click.option("--refresh", is_flag=True, help="Fetch articles again even if already stored.")
+@click.option("--only-relevant", is_flag=True, help="Store only articles that report a security case.")
+@click.pass_obj
+def crawl(settings: Settings, targets: tuple[str, ...], since: date | None, until: date | None,
+          refresh: bool, only_relevant: bool) -> None:
+    """Crawl sources into the archive.
+
+    TARGETS are source names (see `bulletin sources`) or URLs of one article, feed or
+    listing page; none means every enabled source. Each article is committed as it is
+    stored; a rerun requests only what is not stored yet.
+    """
+    from bulletin.crawl import resolve_targets, run_crawl
+
+    settings, chosen = resolve_targets(settings, list(targets))
+    click.echo(f"crawling {', '.join(t.url or t.source.name for t in chosen)} into {settings.db_path}", err=True)
+    result = run_crawl(settings, chosen, since=since, until=until, refresh=refresh,
+                       only_relevant=only_relevant, command="bulletin crawl " + " ".join(targets))
+    click.echo(summary_table(result.stats))
+    click.echo(f"run {result.run_id} {result.status}: {sum(s.new for s in result.stats)} new articles "
+               f"in {settings.db_path}")
+    if result.status != "finished":
+        sys.exit(1)
+
+
+def summary_table(rows: list[CrawlStats]) -> str:
+    """The end-of-run table: one line per source, drops and errors broken down by reason."""
+    head = ("source", "requested", "new", "updated", "dups", "skipped", "dropped", "errors")
+    lines = [head]
+    for s in rows:
+        dropped = _breakdown(s.dropped)
+        errors = _breakdown(s.error_kinds)
+        lines.append((s.source + (" [blocked]" if s.blocked else ""), str(s.requested), str(s.new),
+                      str(s.updated), str(s.duplicates), str(s.skipped), dropped, errors))
+    widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in lines)
+
+
+def _breakdown(counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    if not total:
+        return "0"
+    return f"{total} (" + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ")"
+
+
+@cli.command()
+@click.pass_obj
+def sources(settings: Settings) -> None:
+    """List sources with their last crawl, article counts and health."""
+    from bulletin.crawl import health
+    from bulletin.store import Store
+
+    with Store.open(settings.db_path) as store:
+        overview = store.source_overview(settings.sources)
+    head = ("source", "kind", "enabled", "articles", "relevant", "last crawl", "health")
+    lines = [head]
+    for row in overview:
+        src = settings.sources[row["source"]]
+        lines.append((row["source"], src.kind, "yes" if src.enabled else "no", str(row["articles"]),
+                      str(row["relevant"]), (row["last_crawl"] or "-")[:19], health(row["last"])))
+    widths = [max(len(r[i]) for r in lines) for i in range(len(head))]
+    for r in lines:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+
+
+@cli.command()
+@click.option("--limit", default=20, show_default=True, help="How many runs to list.")
+@click.pass_obj
+def runs(settings: Settings, limit: int) -> None:
+    """List recent crawl runs with their per-source figures."""
+    from bulletin.store import Store
+
+    with Store.open(settings.db_path) as store:
+        for run in store.runs(limit):
+            click.echo(f"run {run['id']}  {run['started_at'][:19]}  {run['status']}  {run['command'] or ''}")
+            for line in summary_table(store.run_stats(run["id"])).splitlines()[1:]:
+                click.echo("    " + line)
+
+
+@cli.command("serve-sample")
+@click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=None, help="Folder of sample sites (default: the bundled ones).")
+def serve_sample(root: Path | None) -> None:
+    """Serve the bundled sample sites on loopback until Ctrl-C (for trying spiders offline)."""
+    from bulletin.demo import sample_root
+    from bulletin.sample_server import SampleServer
+
+    with SampleServer(root or sample_root()) as server:
+        for name in server.sites:
+            click.echo(f"{name:24s} {server.base(name)}")
+        click.echo("serving; Ctrl-C to stop", err=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-output"),
+              show_default=True, help="Folder for the demo's database and outputs.")
+def demo(out: Path) -> None:
+    """Run the main job end to end on the bundled sample sites (no internet needed)."""
+    from bulletin.demo import run_demo
+
+    run_demo(out)
+
+
+if __name__ == "__main__":
+    cli()

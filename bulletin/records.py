@@ -1,0 +1,133 @@
+"""The typed records passed between stages: crawl -> store -> extract -> digest.
+
+Every record is a frozen, slotted dataclass. A stage adds to a record with
+``dataclasses.replace`` and hands the new record forward; nobody mutates a record
+they were given. Scrapy accepts dataclass instances as items, so the crawler yields
+``Article`` directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+_WS = re.compile(r"\s+")
+
+
+def content_hash(text: str) -> str:
+    """Hash of the whitespace-normalised, case-folded text: equal for equal stories."""
+    normal = _WS.sub(" ", text).strip().casefold()
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article as crawled and stored.
+
+    ``url`` is always canonical (see ``bulletin.urls.canonical_url``). ``published_at``
+    and ``fetched_at`` are timezone-aware. ``raw_html`` is the page as fetched (empty when
+    the article came from an API that carries the full text).
+    """
+
+    source: str
+    url: str
+    title: str
+    text: str = field(repr=False)
+    fetched_at: datetime
+    published_at: datetime | None = None
+    byline: str | None = None
+    section: str | None = None
+    lang: str = "en"
+    raw_html: str = field(default="", repr=False)
+    relevant: bool | None = None
+    relevance: float | None = None
+    id: int | None = None
+    story_id: int | None = None
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One extracted fact with its evidence span in the article text."""
+
+    kind: str  # "entity", "subject", "tactic", "penalty", "law"
+    label: str
+    text: str
+    start_char: int
+    end_char: int
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlStats:
+    """What one crawl run did for one source (one row of the summary table)."""
+
+    source: str
+    requested: int = 0
+    found: int = 0  # article pages or API records considered, whatever became of them
+    new: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    errors: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    error_kinds: dict[str, int] = field(default_factory=dict)
+    blocked: bool = False
+
+    @property
+    def dropped_total(self) -> int:
+        return sum(self.dropped.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """The structured case pulled out of one article: the output record of the spec.
+
+    ``to_json`` gives exactly the keys of ``shared/spec/extraction-record.md``: absent
+    optional fields are omitted, except the top-level ``url``, ``title``, ``published``.
+    ``subjects`` are names; ``entities``, ``tactics`` and ``laws`` carry evidence spans
+    as ``Finding``; ``penalties`` are dicts in the taxonomy's shape (``person``,
+    ``kind``, ``months``…, ``evidence``, ``start``, ``end``).
+    """
+
+    id: str | None
+    relevant: bool
+    url: str | None = None
+    title: str | None = None
+    published: str | None = None
+    subjects: tuple[str, ...] = ()
+    entities: tuple[Finding, ...] = ()
+    tactics: tuple[Finding, ...] = ()
+    penalties: tuple[dict[str, Any], ...] = ()
+    laws: tuple[Finding, ...] = ()
+    pipeline_version: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        record: dict[str, Any] = {}
+        if self.id is not None:
+            record["id"] = self.id
+        record.update(
+            relevant=self.relevant,
+            url=self.url,
+            title=self.title,
+            published=self.published,
+            subjects=list(self.subjects),
+            entities=[
+                {"text": f.text, "label": f.label, "start": f.start_char, "end": f.end_char}
+                for f in self.entities
+            ],
+            tactics=[
+                {"label": f.label, "evidence": f.text, "start": f.start_char, "end": f.end_char}
+                for f in self.tactics
+            ],
+            penalties=[dict(p) for p in self.penalties],
+            laws=[{"text": f.text, "start": f.start_char, "end": f.end_char, **f.attrs} for f in self.laws],
+        )
+        return record

@@ -1,0 +1,436 @@
+"""The archive: the only module that speaks SQL. SQLite (stdlib sqlite3, WAL) with versioned migrations.
+
+Everything that writes commits before it returns, so a process killed at any moment
+loses nothing it already reported stored. The SQL sticks to what PostgreSQL also
+accepts (``INSERT … ON CONFLICT``, ``RETURNING``), apart from the parameter style and
+the PRAGMAs in ``_connect``, so a second backend can reuse the statements.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bulletin.errors import StoreError
+from bulletin.records import Article, CrawlStats
+from bulletin.similarity import Signature
+
+logger = logging.getLogger(__name__)
+
+# Each migration runs once, in order, inside one transaction; the version is recorded in
+# schema_migrations. Never edit a released migration: append a new one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE crawl_runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL DEFAULT 'running',
+        command TEXT
+    );
+    CREATE TABLE crawl_run_sources (
+        run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
+        source TEXT NOT NULL,
+        requested INTEGER NOT NULL DEFAULT 0,
+        found INTEGER NOT NULL DEFAULT 0,
+        new INTEGER NOT NULL DEFAULT 0,
+        updated INTEGER NOT NULL DEFAULT 0,
+        duplicates INTEGER NOT NULL DEFAULT 0,
+        skipped INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        dropped TEXT NOT NULL DEFAULT '{}',
+        error_kinds TEXT NOT NULL DEFAULT '{}',
+        blocked INTEGER NOT NULL DEFAULT 0,
+        finished_at TEXT,
+        PRIMARY KEY (run_id, source)
+    );
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        title TEXT NOT NULL,
+        published_at TEXT,
+        published_utc TEXT,
+        byline TEXT,
+        section TEXT,
+        lang TEXT NOT NULL DEFAULT 'en',
+        text TEXT NOT NULL,
+        raw_html BLOB,
+        content_hash TEXT NOT NULL,
+        minhash BLOB,
+        relevant INTEGER,
+        relevance REAL,
+        story_id INTEGER REFERENCES articles(id),
+        fetched_at TEXT NOT NULL,
+        updated_at TEXT,
+        crawl_run_id INTEGER REFERENCES crawl_runs(id)
+    );
+    CREATE INDEX articles_source_published ON articles(source, published_utc);
+    CREATE INDEX articles_content_hash ON articles(content_hash);
+    CREATE INDEX articles_story ON articles(story_id);
+    CREATE TABLE article_bands (
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        band INTEGER NOT NULL,
+        hash INTEGER NOT NULL
+    );
+    CREATE INDEX article_bands_lookup ON article_bands(band, hash);
+    """,
+]
+
+ARTICLE_COLUMNS = (
+    "id, url, source, title, published_at, byline, section, lang, text, relevant, relevance, "
+    "story_id, fetched_at"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """What ``save_article`` did: ``status`` is new, updated or unchanged."""
+
+    id: int
+    status: str
+    story_id: int
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+class Store:
+    """The archive. Open with ``Store.open(path)``; ``":memory:"`` works for tests."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str):
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        path = str(path)
+        if path != ":memory:":
+            try:
+                Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"{path}: cannot create the database folder: {exc.strerror}") from None
+            path = str(Path(path).expanduser())
+        try:
+            conn = _connect(path)
+            store = cls(conn, path)
+            store.migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: not a usable SQLite database: {exc}") from None
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, committed on success and rolled back on error.
+
+        IMMEDIATE takes the write lock up front, so two crawlers on one file queue
+        instead of failing half-way with "database is locked".
+        """
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- schema -----------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self) -> None:
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        current = self.schema_version
+        if current > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: database schema version {current} is newer than this program "
+                f"({len(MIGRATIONS)}); upgrade bulletin-watch"
+            )
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            with self.transaction():
+                for statement in filter(str.strip, script.split(";")):
+                    self.conn.execute(statement)
+                self.conn.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    (version, _iso(utcnow())),
+                )
+            logger.info("migrated %s to schema version %d", self.path, version)
+
+    # -- crawl runs ---------------------------------------------------------------------
+
+    def start_run(self, command: str) -> int:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO crawl_runs (started_at, command) VALUES (?, ?) RETURNING id",
+                (_iso(utcnow()), command),
+            )
+            return int(cur.fetchone()[0])
+
+    def finish_run(self, run_id: int, status: str = "finished") -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE crawl_runs SET finished_at = ?, status = ? WHERE id = ?",
+                (_iso(utcnow()), status, run_id),
+            )
+
+    def record_source_stats(self, run_id: int, stats: CrawlStats) -> None:
+        with self.transaction():
+            self.conn.execute(
+                """
+                INSERT INTO crawl_run_sources
+                    (run_id, source, requested, found, new, updated, duplicates, skipped, errors, dropped,
+                     error_kinds, blocked, finished_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id, source) DO UPDATE SET
+                    requested = excluded.requested, found = excluded.found, new = excluded.new, updated = excluded.updated,
+                    duplicates = excluded.duplicates, skipped = excluded.skipped,
+                    errors = excluded.errors, dropped = excluded.dropped,
+                    error_kinds = excluded.error_kinds,
+                    blocked = excluded.blocked, finished_at = excluded.finished_at
+                """,
+                (
+                    run_id, stats.source, stats.requested, stats.found, stats.new, stats.updated, stats.duplicates,
+                    stats.skipped, stats.errors, json.dumps(stats.dropped, sort_keys=True),
+                    json.dumps(stats.error_kinds, sort_keys=True),
+                    int(stats.blocked), _iso(utcnow()),
+                ),
+            )
+
+    def run_stats(self, run_id: int) -> list[CrawlStats]:
+        rows = self.conn.execute(
+            "SELECT * FROM crawl_run_sources WHERE run_id = ? ORDER BY source", (run_id,)
+        ).fetchall()
+        return [_stats(row) for row in rows]
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [dict(row) for row in rows]
+
+    # -- articles ---------------------------------------------------------------------
+
+    def has_url(self, url: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone() is not None
+
+    def save_article(self, article: Article, run_id: int | None, sig: Signature | None,
+                     story_id: int | None = None) -> Saved:
+        """Insert or update one article (keyed by URL) and commit.
+
+        ``story_id`` links a syndicated copy to the story it repeats; a new article
+        without one starts its own story.
+        """
+        html = zlib.compress(article.raw_html.encode("utf-8")) if article.raw_html else None
+        published_utc = _iso(article.published_at.astimezone(UTC)) if article.published_at else None
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT id, content_hash, story_id FROM articles WHERE url = ?", (article.url,)
+            ).fetchone()
+            if row is not None:
+                if row["content_hash"] == article.content_hash:
+                    return Saved(row["id"], "unchanged", row["story_id"])
+                self.conn.execute(
+                    """
+                    UPDATE articles SET title = ?, published_at = ?, published_utc = ?, byline = ?,
+                        section = ?, lang = ?, text = ?, raw_html = ?, content_hash = ?, minhash = ?,
+                        relevant = ?, relevance = ?, fetched_at = ?, updated_at = ?, crawl_run_id = ?
+                    WHERE id = ?
+                    """,
+                    (
+                        article.title, _iso(article.published_at), published_utc, article.byline,
+                        article.section, article.lang, article.text, html, article.content_hash,
+                        sig.values if sig else None, _bool(article.relevant), article.relevance,
+                        _iso(article.fetched_at), _iso(utcnow()), run_id, row["id"],
+                    ),
+                )
+                self._index_bands(row["id"], sig)
+                return Saved(row["id"], "updated", row["story_id"])
+            cur = self.conn.execute(
+                """
+                INSERT INTO articles (url, source, title, published_at, published_utc, byline, section,
+                    lang, text, raw_html, content_hash, minhash, relevant, relevance, story_id,
+                    fetched_at, crawl_run_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                RETURNING id
+                """,
+                (
+                    article.url, article.source, article.title, _iso(article.published_at),
+                    published_utc, article.byline, article.section, article.lang, article.text, html,
+                    article.content_hash, sig.values if sig else None, _bool(article.relevant),
+                    article.relevance, story_id, _iso(article.fetched_at), run_id,
+                ),
+            )
+            article_id = int(cur.fetchone()[0])
+            if story_id is None:
+                story_id = article_id
+                self.conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
+            self._index_bands(article_id, sig)
+        return Saved(article_id, "new", story_id)
+
+    def _index_bands(self, article_id: int, sig: Signature | None) -> None:
+        self.conn.execute("DELETE FROM article_bands WHERE article_id = ?", (article_id,))
+        if sig is not None:
+            self.conn.executemany(
+                "INSERT INTO article_bands (article_id, band, hash) VALUES (?, ?, ?)",
+                [(article_id, band, value) for band, value in enumerate(sig.bands)],
+            )
+
+    def find_story(self, article: Article, sig: Signature | None, threshold: float) -> int | None:
+        """The story an article repeats: same text, or a signature at least ``threshold`` alike."""
+        row = self.conn.execute(
+            "SELECT story_id FROM articles WHERE content_hash = ? AND url != ? LIMIT 1",
+            (article.content_hash, article.url),
+        ).fetchone()
+        if row is not None:
+            return int(row["story_id"])
+        if sig is None:
+            return None
+        clauses = " OR ".join("(band = ? AND hash = ?)" for _ in sig.bands)
+        params: list[Any] = [x for pair in enumerate(sig.bands) for x in pair]
+        candidates = self.conn.execute(
+            f"""
+            SELECT DISTINCT a.id, a.story_id, a.minhash FROM article_bands b
+            JOIN articles a ON a.id = b.article_id
+            WHERE ({clauses}) AND a.url != ?
+            """,
+            [*params, article.url],
+        ).fetchall()
+        best, best_score = None, threshold
+        for cand in candidates:
+            score = sig.similarity(Signature(cand["minhash"]))
+            if score >= best_score:
+                best, best_score = int(cand["story_id"]), score
+        return best
+
+    def article(self, article_id: int) -> Article | None:
+        row = self.conn.execute(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return _article(row) if row else None
+
+    def articles(self, source: str | None = None) -> Iterator[Article]:
+        sql = f"SELECT {ARTICLE_COLUMNS} FROM articles"
+        params: tuple[Any, ...] = ()
+        if source:
+            sql += " WHERE source = ?"
+            params = (source,)
+        for row in self.conn.execute(sql + " ORDER BY id", params):
+            yield _article(row)
+
+    def raw_html(self, article_id: int) -> str:
+        row = self.conn.execute("SELECT raw_html FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None or row[0] is None:
+            return ""
+        return zlib.decompress(row[0]).decode("utf-8")
+
+    def count_articles(self, source: str | None = None) -> int:
+        if source:
+            return int(self.conn.execute("SELECT count(*) FROM articles WHERE source = ?", (source,)).fetchone()[0])
+        return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def url_counts(self) -> dict[str, int]:
+        """How many rows each URL has (always 1: the kill test checks that)."""
+        return {r[0]: r[1] for r in self.conn.execute("SELECT url, count(*) FROM articles GROUP BY url")}
+
+    def source_overview(self, names: Iterable[str]) -> list[dict[str, Any]]:
+        """Per source: articles stored, last crawl time and the last run's figures."""
+        out = []
+        for name in names:
+            last = self.conn.execute(
+                """
+                SELECT s.* FROM crawl_run_sources s WHERE s.source = ?
+                ORDER BY s.run_id DESC LIMIT 1
+                """,
+                (name,),
+            ).fetchone()
+            out.append(
+                {
+                    "source": name,
+                    "articles": self.count_articles(name),
+                    "relevant": int(self.conn.execute(
+                        "SELECT count(*) FROM articles WHERE source = ? AND relevant = 1", (name,)
+                    ).fetchone()[0]),
+                    "last_crawl": last["finished_at"] if last else None,
+                    "last": _stats(last) if last else None,
+                }
+            )
+        return out
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    # Autocommit mode: every write goes through Store.transaction(), which says BEGIN itself.
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    if path != ":memory:":
+        conn.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is durable against a killed process in WAL mode (only power loss can undo
+        # the last commits), which is the failure the kill test exercises.
+        conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    return conn
+
+
+def _bool(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _article(row: sqlite3.Row) -> Article:
+    return Article(
+        id=row["id"],
+        url=row["url"],
+        source=row["source"],
+        title=row["title"],
+        published_at=datetime.fromisoformat(row["published_at"]) if row["published_at"] else None,
+        byline=row["byline"],
+        section=row["section"],
+        lang=row["lang"],
+        text=row["text"],
+        relevant=None if row["relevant"] is None else bool(row["relevant"]),
+        relevance=row["relevance"],
+        story_id=row["story_id"],
+        fetched_at=datetime.fromisoformat(row["fetched_at"]),
+    )
+
+
+def _stats(row: sqlite3.Row) -> CrawlStats:
+    return CrawlStats(
+        source=row["source"],
+        requested=row["requested"],
+        found=row["found"],
+        new=row["new"],
+        updated=row["updated"],
+        duplicates=row["duplicates"],
+        skipped=row["skipped"],
+        errors=row["errors"],
+        dropped=json.loads(row["dropped"]),
+        error_kinds=json.loads(row["error_kinds"]),
+        blocked=bool(row["blocked"]),
+    )

@@ -1,0 +1,1 @@
+"""The Scrapy project that fills the archive: spiders per source, pipelines, middlewares."""

@@ -1,0 +1,234 @@
+"""BulletinSpider: what every source spider shares (config, requests, error counting, records)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, Self
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.http import Request, Response
+from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionLost,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed
+
+from bulletin.config import Settings, load_settings
+from bulletin.records import Article
+from bulletin.urls import canonical_url, host_matches, host_of
+from crawler.parsing import zone
+
+logger = logging.getLogger(__name__)
+
+
+def bulletin_settings(settings: BaseSettings) -> Settings:
+    """The bulletin config handed in by the CLI, or loaded the usual way under ``scrapy crawl``."""
+    data = settings.get("BULLETIN_SETTINGS")
+    return Settings.from_dict(data) if data else load_settings()
+
+
+def scrapy_overrides(config: Settings) -> dict[str, Any]:
+    """The [crawl] table as Scrapy settings."""
+    delay = float(config["crawl.download_delay"])
+    max_bytes = int(config["crawl.max_page_bytes"])
+    return {
+        "ROBOTSTXT_OBEY": config["crawl.obey_robots"],
+        "USER_AGENT": config.user_agent,
+        "DOWNLOAD_DELAY": delay,
+        "AUTOTHROTTLE_ENABLED": config["crawl.autothrottle"],
+        "AUTOTHROTTLE_START_DELAY": max(delay, 0.01),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": config["crawl.concurrency_per_domain"],
+        "DOWNLOAD_TIMEOUT": float(config["crawl.timeout"]),
+        "RETRY_TIMES": config["crawl.retries"],
+        "DOWNLOAD_MAXSIZE": max_bytes,
+        "DOWNLOAD_WARNSIZE": min(max_bytes, 2 * 1024 * 1024),
+        "BULLETIN_PROGRESS_SECONDS": float(config["crawl.progress_seconds"]),
+    }
+
+
+def _flag(value: bool | str) -> bool:
+    """Spider arguments arrive as strings under ``scrapy crawl -a``."""
+    return value is True or str(value).lower() in {"1", "true", "yes"}
+
+
+def _day(value: str | date | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+class BulletinSpider(scrapy.Spider):
+    """Base class of the source spiders.
+
+    Spider arguments (``-a`` under ``scrapy crawl``): ``source`` (the [sources.NAME]
+    table, default: the spider's name), ``since``/``until`` (YYYY-MM-DD: back-fill and
+    date filter), ``url`` (crawl one article, feed or listing URL), ``refresh`` (request
+    stored articles again), ``only_relevant`` (store only security cases).
+
+    Subclasses implement ``discover()`` (the requests of a normal run) and
+    ``parse_article()``; ``is_article_url()`` routes ad hoc URLs.
+    """
+
+    # Article URLs of these sources never need their query string to select content.
+    keep_query: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        *args: Any,
+        source: str | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        url: str | None = None,
+        refresh: bool | str = False,
+        only_relevant: bool | str = False,
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        self.source_name = source or self.name
+        self.since = _day(since)
+        self.until = _day(until)
+        self.url = url
+        self.refresh = _flag(refresh)
+        self.only_relevant = _flag(only_relevant)
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # "spider" priority: above crawler/settings.py (which CrawlerProcess re-applies to
+        # each crawler at "project" priority), below `scrapy crawl -s KEY=VALUE`.
+        for key, value in scrapy_overrides(bulletin_settings(settings)).items():
+            settings.set(key, value, priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.config = bulletin_settings(crawler.settings)
+        spider.source = spider.config.source(spider.source_name)
+        spider.base_url = spider.source.base_url
+        spider.zone = zone(spider.source.get("timezone"))
+        domains = {host_of(u) for u in (spider.base_url, spider.source.get("search_url", "")) if u}
+        domains.update(spider.source.get("domains", []))
+        if spider.url:
+            domains.add(host_of(spider.url))
+        spider.allowed_domains = sorted(d for d in domains if d)
+        return spider
+
+    # -- what a run requests ------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        requests = self.adhoc(self.url) if self.url else self.discover()
+        for request in requests:
+            yield request
+
+    def discover(self) -> Iterable[Request]:
+        raise NotImplementedError
+
+    def adhoc(self, url: str) -> Iterable[Request]:
+        """Requests for one URL given on the command line."""
+        if self.is_article_url(url):
+            yield self.article_request(url)
+        else:
+            yield self.page_request(url, self.parse_page)
+
+    def is_article_url(self, url: str) -> bool:
+        raise NotImplementedError
+
+    def parse_page(self, response: Response) -> Iterable[Any]:
+        """A listing, feed or API page given ad hoc: subclasses route it."""
+        raise NotImplementedError
+
+    def parse_article(self, response: Response) -> Iterable[Any]:
+        raise NotImplementedError
+
+    # -- requests -----------------------------------------------------------------------
+
+    def article_request(self, url: str, callback: Any = None, **meta: Any) -> Request:
+        canonical = canonical_url(url, keep_query=self.keep_query)
+        return Request(
+            url,
+            callback=callback or self.parse_article,
+            errback=self.on_error,
+            meta={"bulletin_article": True, "bulletin_url": canonical, **meta},
+        )
+
+    def page_request(self, url: str, callback: Any, **kwargs: Any) -> Request:
+        return Request(url, callback=callback, errback=self.on_error, **kwargs)
+
+    def belongs(self, url: str) -> bool:
+        return any(host_matches(host_of(url), d) for d in self.allowed_domains)
+
+    def wanted(self, published: datetime | date | None) -> bool:
+        """Inside --since/--until? Unknown dates are kept: the article page decides."""
+        if published is None:
+            return True
+        day = published.date() if isinstance(published, datetime) else published
+        return not ((self.since and day < self.since) or (self.until and day > self.until))
+
+    # -- records and counts -------------------------------------------------------------
+
+    def make_article(
+        self,
+        url: str,
+        title: str | None,
+        paragraphs: list[str],
+        published: datetime | None,
+        raw_html: str = "",
+        **fields: Any,
+    ) -> Article:
+        return Article(
+            source=self.source_name,
+            url=canonical_url(url, keep_query=self.keep_query),
+            title=(title or "").strip(),
+            text="\n\n".join(paragraphs),
+            fetched_at=datetime.now(UTC),
+            published_at=published,
+            raw_html=raw_html,
+            **fields,
+        )
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"bulletin/{key}", n)
+
+    def on_error(self, failure: Failure) -> None:
+        """Count a failed request by kind; requests a middleware ignored are counted there."""
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):  # HttpError subclasses it
+            return
+        kind = error_kind(failure)
+        self.count(f"errors/{kind}")
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        logger.warning("%s: %s at %s", self.source_name, kind, url)
+
+
+def error_kind(failure: Failure) -> str:
+    """A short, stable name for why a request failed (the summary's error columns)."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError):
+        return "timeout"
+    if failure.check(DownloadCancelledError, CancelledError):
+        return "too_large"  # Scrapy cancels a download that passes DOWNLOAD_MAXSIZE
+    if failure.check(CannotResolveHostError, DownloadConnectionRefusedError, DNSLookupError, ConnectError):
+        return "unreachable"
+    if failure.check(ResponseDataLossError, DownloadFailedError, ResponseFailed, ConnectionLost):
+        return "connection_lost"
+    return type(failure.value).__name__

@@ -1,0 +1,115 @@
+"""Downloader middlewares: skip archived articles, back off between retries, spot bot challenges."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+from typing import TYPE_CHECKING, Self
+
+from scrapy import signals
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+
+from bulletin.store import Store
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+class SkipStoredMiddleware:
+    """Never request an article page whose canonical URL is already in the archive.
+
+    Listing pages, feeds and APIs carry no ``bulletin_article`` meta and always go
+    through. ``refresh=True`` on the spider (``bulletin crawl --refresh``) turns the
+    skipping off.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.store: Store | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def spider_opened(self) -> None:
+        spider = self.crawler.spider
+        if not getattr(spider, "refresh", False) and hasattr(spider, "config"):
+            self.store = Store.open(spider.config.db_path)
+
+    def spider_closed(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    def process_request(self, request: Request) -> None:
+        url = request.meta.get("bulletin_url")
+        if self.store is None or not url or not request.meta.get("bulletin_article"):
+            return
+        if self.store.has_url(url):
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("bulletin/skipped/already_stored")
+            raise IgnoreRequest(f"already stored: {url}")
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, with exponential back-off and jitter between attempts.
+
+    A server answering 5xx or timing out is usually overloaded; hitting it again at once
+    makes that worse. The n-th retry waits ``RETRY_BACKOFF_BASE * 2**(n-1)`` seconds (up
+    to ``RETRY_BACKOFF_MAX``), +-25 %, without holding a download slot.
+    """
+
+    def __init__(self, settings):  # type: ignore[no-untyped-def]
+        super().__init__(settings)
+        self.base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
+        self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+
+    def _retry(self, request: Request, reason):  # type: ignore[no-untyped-def]
+        retry = super()._retry(request, reason)
+        if retry is not None and self.base > 0:
+            attempt = retry.meta.get("retry_times", 1)
+            delay = min(self.cap, self.base * 2 ** (attempt - 1))
+            retry.meta["bulletin_retry_delay"] = delay * random.uniform(0.75, 1.25)  # noqa: S311 (jitter)
+        return retry
+
+    async def process_request(self, request: Request) -> None:
+        delay = request.meta.pop("bulletin_retry_delay", 0)
+        if delay:
+            await asyncio.sleep(delay)
+
+
+# Akamai Bot Manager's interstitial (justice.gov) and the usual JS challenge pages: the
+# page is a small HTML shell that redirects to itself with a token.
+CHALLENGE_MARKERS = re.compile(
+    rb"bm-verify=|akamai-logo|Powered and protected by|cf-browser-verification|challenge-platform"
+    rb"|_Incapsula_Resource|Please enable JavaScript and cookies to continue",
+    re.IGNORECASE,
+)
+CHALLENGE_MAX_BYTES = 20_000  # real articles are larger; challenge shells are a few KB
+
+
+class DetectChallengeMiddleware:
+    """Turn a bot-challenge page into a counted drop instead of an article full of junk."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        body = response.body
+        if len(body) <= CHALLENGE_MAX_BYTES and CHALLENGE_MARKERS.search(body):
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("bulletin/dropped/challenge")
+            logger.warning("bot challenge instead of content at %s", request.url)
+            raise IgnoreRequest(f"bot challenge page at {request.url}")
+        return response

@@ -1,0 +1,41 @@
+"""ValidateArticlePipeline: drop what is not a usable article, counting why."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from scrapy.exceptions import DropItem
+
+from bulletin.records import Article
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+# Fewer words than this is a stub, a video page or a paywall teaser, not a story.
+MIN_WORDS = 40
+
+
+class ValidateArticlePipeline:
+    """Drops pages without a headline (not_article), without a body (empty), or outside --since/--until."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: Article) -> Article:
+        spider = self.crawler.spider
+        if not item.title:
+            self._drop("not_article", item)
+        if len(item.text.split()) < MIN_WORDS:
+            self._drop("empty", item)
+        if not spider.wanted(item.published_at):
+            self._drop("out_of_range", item)
+        return item
+
+    def _drop(self, reason: str, item: Article) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"bulletin/dropped/{reason}")
+        raise DropItem(f"{reason}: {item.url}", log_level="DEBUG")

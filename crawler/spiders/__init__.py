@@ -1,0 +1,1 @@
+"""One spider per source kind; the module name is the spider name."""

@@ -1,0 +1,434 @@
+"""bulletin_penalties: find sentences actually imposed, normalise them, attribute them to people."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, SpanGroup
+
+from nlp.components.common import (
+    GROUP_SEP,
+    MENTIONS_KEY,
+    PENALTIES_KEY,
+    char_span,
+    check_config,
+    in_ranges,
+    noise_ranges,
+    read_patterns,
+    set_payload,
+    terms,
+)
+from nlp.numbers import DURATION, find_money, parse_duration
+
+logger = logging.getLogger(__name__)
+
+_D = DURATION
+_REPRIEVE = [
+    re.compile(
+        rf"\bdeath(?:\s+(?:sentence|penalty))?\s*,?\s*(?:with|and)\s+(?:a\s+)?(?P<dur>{_D})\s+"
+        r"(?:reprieve|suspension|stay of execution)",
+        re.I,
+    ),
+    re.compile(rf"\bdeath\s+(?:sentence|penalty)\s+(?:was\s+)?suspended\s+for\s+(?P<dur>{_D})", re.I),
+    re.compile(
+        r"\b(?:suspended\s+death\s+(?:sentence|penalty)|death\s+(?:sentence|penalty\s+)?with\s+"
+        r"(?:a\s+)?reprieve)",
+        re.I,
+    ),
+]
+_DEATH = re.compile(r"\bsentenced\s+(?:[\w-]+\s+){0,3}?to\s+death\b|\bdeath\s+(?:penalty|sentence)\b", re.I)
+_RIGHTS = [
+    re.compile(
+        r"\b(?P<life>lifelong|life-long|permanent|life)\s+deprivation\s+of\s+(?:his\s+|her\s+|their\s+)?"
+        r"(?:political|civil)\s+rights",
+        re.I,
+    ),
+    re.compile(
+        rf"(?P<dur>{_D})\s+(?:of\s+)?(?:deprivation\s+of\s+)?(?:his\s+|her\s+|their\s+)?(?:political|civil)"
+        r"\s+rights",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:deprived|deprivation|stripped|deprive|depriving|deprives)\b[^.;]{0,30}?\b(?:political|civil)"
+        r"\s+rights\b(?:\s+(?:for|of)\s+(?:(?P<life>life)\b|(?:a\s+(?:period|term)\s+of\s+)?"
+        rf"(?P<dur>{_D})))?",
+        re.I,
+    ),
+]
+_PROBATION = [
+    re.compile(rf"(?P<dur>{_D})\s+(?:of\s+)?(?:federal\s+)?probation\b", re.I),
+    re.compile(rf"\bprobation\s+(?:for|of)\s+(?P<dur>{_D})", re.I),
+]
+_RELEASE = [
+    re.compile(rf"(?P<dur>{_D})\s+(?:of\s+)?supervised\s+release\b", re.I),
+    re.compile(rf"\bsupervised\s+release\s+(?:for|of)\s+(?P<dur>{_D})", re.I),
+]
+_LIFE = re.compile(
+    r"\blife\s+(?:imprisonment|in\s+(?:federal\s+)?prison|sentences?|terms?|behind\s+bars)\b"
+    r"|\bimprisonment\s+for\s+life\b|\bimprisoned\s+for\s+life\b"
+    r"|\bsentenced\s+(?:[\w-]+\s+){0,3}?to\s+life\b",
+    re.I,
+)
+_TIME_SERVED = re.compile(r"\btime\s+(?:already\s+)?served\b", re.I)
+_DURATION_RE = re.compile(rf"(?<![\w-]){_D}", re.I)
+_PRISON_AFTER = re.compile(
+    r"^\s*(?:['\u2019]s?\s+)?(?:(?:in|of)\s+)?(?:federal\s+|fixed-term\s+|a\s+)?"
+    r"(?:prison|jail|imprisonment|behind\s+bars|custody|incarceration|detention)"
+    r"(?:\s+(?:term|sentence))?\b"
+    r"|^\s*(?:prison\s+|jail\s+)?(?:sentence|term)\b",
+    re.I,
+)
+_PRISON_BEFORE = re.compile(
+    r"(?:\b(?:sentenced|sentencing)\b[^;]{0,100}?\bto|\b(?:jailed|imprisoned|incarcerated)\s+for"
+    r"|\b(?:imprisonment|term|sentence|incarceration)\s+of|\bserve|\bserved|\bserving)"
+    r"\s+(?:a\s+|an\s+|another\s+|a\s+total\s+of\s+|total\s+of\s+)?$",
+    re.I,
+)
+_LIST_BEFORE = re.compile(
+    rf"{_D}(?:\s+(?:in\s+prison|of\s+imprisonment|imprisonment))?\s*(?:,\s*and|,|and)\s*$", re.I
+)
+_NOT_PRISON = re.compile(
+    r"^(?:-|\s)?old\b|^\s+(?:ago|later|earlier|before|after|of\s+age|old)\b", re.I
+)
+_NOT_PRISON_BEFORE = re.compile(
+    r"\b(?:aged|age\s+of|for\s+the\s+(?:past|last)|over\s+the\s+(?:past|last)|in\s+the\s+"
+    r"(?:past|last)|within|after|before|nearly|almost|more\s+than)\s*$",
+    re.I,
+)
+_CONFISCATE = re.compile(r"\bconfiscat\w*|\bseiz(?:ed|ure)\b", re.I)
+_FINE = re.compile(r"\bfined\b|\bfines?\b|\bpenalty\s+of\b", re.I)
+_RESTITUTION = re.compile(r"^\s*(?:in\s+)?(?:restitution|compensation|damages)\b", re.I)
+_SUSPENDED = re.compile(rf"\s*,?\s*(?:which\s+was\s+|and\s+)?suspended\s+for\s+(?P<dur>{_D})", re.I)
+_FORFEIT = re.compile(r"\bforfeit\w*", re.I)
+_MODAL = re.compile(
+    r"\b(?:shall|will|would|could|may|might|can|to|faces?|facing|expected\s+to|scheduled\s+to)"
+    r"\s+(?:not\s+)?(?:be\s+)?$",
+    re.I,
+)
+_MONEY_AFTER = [
+    (
+        "asset_confiscation",
+        re.compile(r"^\s*(?:[\w-]+\s+){0,4}?(?:was\s+|were\s+)?(?:confiscated|seized)\b", re.I),
+    ),
+    ("fine", re.compile(r"^\s*(?:criminal\s+)?fines?\b", re.I)),
+    ("forfeiture", re.compile(r"^\s*(?:was\s+|were\s+)?forfeited\b", re.I)),
+]
+_COORD = re.compile(r"^\s*(?:,\s*and|,|and|&)\s*$")
+_RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
+
+
+@dataclass
+class _Hit:
+    kind: str
+    start: int
+    end: int
+    fields: dict[str, Any] = field(default_factory=dict)
+    persons: list[str] = field(default_factory=list)
+    weak: bool = False
+
+
+@Language.factory(
+    "bulletin_penalties",
+    default_config={"patterns": "penalties.jsonl", "evidence_window": 160},
+)
+def make_penalties(nlp: Language, name: str, patterns: str, evidence_window: int) -> PenaltyFinder:
+    return PenaltyFinder(name, patterns=patterns, evidence_window=evidence_window)
+
+
+class PenaltyFinder:
+    """Write one span per imposed penalty to doc.spans["bulletin_penalties"].
+
+    Each span's label is the taxonomy kind, its span_id the person, and its payload
+    (common.get_payload) the record's dict (person, kind, months..., evidence, start, end), where evidence is
+    exactly text[start:end].
+    """
+
+    def __init__(self, name: str, *, patterns: str, evidence_window: int) -> None:
+        check_config(name, "patterns", patterns, str)
+        check_config(name, "evidence_window", evidence_window, int)
+        if evidence_window < 0:
+            raise ValueError(f"{name}: config 'evidence_window' expected an int >= 0, got {evidence_window}")
+        self.name = name
+        self.evidence_window = evidence_window
+        rows = read_patterns(patterns)
+
+        def words(kind: str) -> re.Pattern[str]:
+            alts = "|".join(
+                re.escape(t).replace(r"\ ", r"\s+") for t in sorted(terms(rows, kind), key=len, reverse=True)
+            )
+            return re.compile(rf"\b(?:{alts})\b", re.I)
+
+        self.positive = words("positive_cue")
+        self.negative = words("negative_cue")
+        self.statute = re.compile("|".join(r["regex"] for r in rows if r.get("kind") == "statute_sentence"), re.I)
+        self.trigger = re.compile("|".join(r["regex"] for r in rows if r.get("kind") == "trigger"), re.I)
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans: list[Span] = []
+        try:
+            spans = self._find(doc)
+        except Exception:
+            logger.exception("bulletin_penalties failed on a %d-char doc", len(doc.text))
+        doc.spans[PENALTIES_KEY] = SpanGroup(doc, name=PENALTIES_KEY, spans=spans)
+        return doc
+
+    # -- finding -------------------------------------------------------------------------
+
+    def _find(self, doc: Doc) -> list[Span]:
+        text = doc.text
+        noise = noise_ranges(doc)
+        mentions = [
+            (s.start_char, s.end_char, s.label_) for s in doc.spans.get(MENTIONS_KEY, [])
+        ] if MENTIONS_KEY in doc.spans else []
+        records: list[tuple[bool, dict[str, Any]]] = []
+        for sent in doc.sents:
+            s_text = sent.text
+            base = sent.start_char
+            if not self.trigger.search(s_text) or self.statute.search(s_text):
+                continue
+            # The parser may glue page furniture to the next sentence, so test hits, not sentences.
+            hits = [
+                h for h in self._parse(s_text)
+                if self._imposed(s_text, h.start) and not in_ranges(base + h.start, base + h.end, noise)
+            ]
+            if not hits:
+                continue
+            self._attribute(s_text, base, hits, mentions)
+            for hit in hits:
+                ev_start, ev_end = self._evidence(s_text, hit, hits)
+                for person in hit.persons or [""]:
+                    record: dict[str, Any] = {"person": person, "kind": hit.kind, **hit.fields}
+                    record.update(
+                        evidence=text[base + ev_start : base + ev_end],
+                        start=base + ev_start,
+                        end=base + ev_end,
+                    )
+                    records.append((hit.weak, record))
+        spans = []
+        for record in _dedupe(records):
+            span = char_span(doc, record["start"], record["end"], label=record["kind"], span_id=record["person"])
+            if span is not None:
+                set_payload(span, record)
+                spans.append(span)
+        return spans
+
+    def _parse(self, s: str) -> list[_Hit]:
+        """Every penalty expression in one sentence, whatever its context."""
+        hits: list[_Hit] = []
+        taken: list[tuple[int, int]] = []
+
+        def add(kind: str, m: re.Match[str], fields: dict[str, Any]) -> None:
+            if not in_ranges(m.start(), m.end(), taken):
+                hits.append(_Hit(kind, m.start(), m.end(), fields))
+                taken.append((m.start(), m.end()))
+
+        for rx in _REPRIEVE:
+            for m in rx.finditer(s):
+                dur = m.groupdict().get("dur")
+                add("death_with_reprieve", m, {"reprieve_months": parse_duration(dur) if dur else 24})
+        for m in _DEATH.finditer(s):
+            add("death_sentence", m, {})
+        for rx in _RIGHTS:
+            for m in rx.finditer(s):
+                groups = m.groupdict()
+                if groups.get("life"):
+                    add("political_rights_deprivation", m, {"for_life": True})
+                elif groups.get("dur"):
+                    months = parse_duration(groups["dur"])
+                    add("political_rights_deprivation", m, {"months": months} if months else {})
+                else:
+                    add("political_rights_deprivation", m, {})
+        for kind, rxs in (("probation", _PROBATION), ("supervised_release", _RELEASE)):
+            for rx in rxs:
+                for m in rx.finditer(s):
+                    months = parse_duration(m.group("dur"))
+                    add(kind, m, {"months": months} if months else {})
+        for m in _LIFE.finditer(s):
+            add("life_imprisonment", m, {})
+        for m in _TIME_SERVED.finditer(s):
+            add("imprisonment", m, {})
+        accepted_ends: list[int] = []
+        for m in _DURATION_RE.finditer(s):
+            if in_ranges(m.start(), m.end(), taken):
+                continue
+            before, after = s[: m.start()], s[m.end() :]
+            if _NOT_PRISON.match(after) or _NOT_PRISON_BEFORE.search(before):
+                continue
+            tail = _PRISON_AFTER.match(after)
+            listed = _LIST_BEFORE.search(before) and any(
+                abs(m.start() - e) < 40 for e in accepted_ends
+            )
+            if not (tail or _PRISON_BEFORE.search(before) or listed):
+                continue
+            months = parse_duration(m.group(0))
+            if not months:
+                continue
+            end = m.end() + (tail.end() if tail else 0)
+            hits.append(_Hit("imprisonment", m.start(), end, {"months": months}))
+            taken.append((m.start(), end))
+            accepted_ends.append(end)
+            suspended = _SUSPENDED.match(s, end)
+            if suspended:
+                # "a one-year prison term suspended for two years": the suspension is probation.
+                hits.append(_Hit("probation", suspended.start("dur"), suspended.end(),
+                                 {"months": parse_duration(suspended.group("dur"))}))
+                taken.append((suspended.start(), suspended.end()))
+        self._money(s, hits, taken)
+        hits.sort(key=lambda h: h.start)
+        return hits
+
+    def _money(self, s: str, hits: list[_Hit], taken: list[tuple[int, int]]) -> None:
+        used_kinds: set[str] = set()
+        for money in find_money(s):
+            if in_ranges(money.start, money.end, taken):
+                continue
+            clause = re.split(r"[;]|\.\s", s[: money.start])[-1][-90:]
+            after = s[money.end : money.end + 50]
+            if _RESTITUTION.match(after):
+                continue
+            kind = None
+            end = money.end
+            best = -1
+            for name, rx in (("asset_confiscation", _CONFISCATE), ("fine", _FINE), ("forfeiture", _FORFEIT)):
+                for m in rx.finditer(clause):
+                    if m.start() > best:
+                        best, kind = m.start(), name
+            if kind is None:
+                for name, rx in _MONEY_AFTER:
+                    m = rx.match(after)
+                    if m:
+                        kind, end = name, money.end + m.end()
+                        break
+            if kind is None:
+                continue
+            fields: dict[str, Any] = {}
+            if money.amount is not None:
+                fields["amount"] = money.amount
+                if money.currency:
+                    fields["currency"] = money.currency
+                if money.usd is not None:
+                    fields["usd"] = money.usd
+            hits.append(_Hit(kind, money.start, end, fields))
+            taken.append((money.start, end))
+            used_kinds.add(kind)
+        # A confiscation or fine named without an amount ("confiscation of all personal property").
+        for kind, rx in (("asset_confiscation", _CONFISCATE), ("fine", re.compile(r"\bfined\b", re.I)),
+                         ("forfeiture", _FORFEIT)):
+            if kind in used_kinds:
+                continue
+            m = rx.search(s)
+            if m and not in_ranges(m.start(), m.end(), taken):
+                hits.append(_Hit(kind, m.start(), m.end(), {}))
+                taken.append((m.start(), m.end()))
+
+    def _imposed(self, s: str, pos: int) -> bool:
+        """Whether the nearest cue before pos says a penalty was imposed (not a range/request)."""
+        before = s[:pos]
+        last_pos = -1
+        for m in self.positive.finditer(before):
+            if not _MODAL.search(before[: m.start()]):
+                last_pos = m.end()
+        last_neg = -1
+        for m in self.negative.finditer(before):
+            last_neg = m.end()
+        if last_neg == -1:
+            return True
+        return last_pos > last_neg
+
+    def _evidence(self, s: str, hit: _Hit, hits: list[_Hit]) -> tuple[int, int]:
+        """From the cue that imposed the penalty ("sentenced Feng to") to its end, unless the
+        hit starts with its own cue or another penalty sits in between."""
+        start = hit.start
+        window = s[max(0, hit.start - self.evidence_window) : hit.start]
+        cues = list(self.positive.finditer(window))
+        own_cue = self.positive.match(s, hit.start)
+        if cues and not own_cue:
+            cue_start = hit.start - len(window) + cues[-1].start()
+            if not any(cue_start <= other.start < hit.start for other in hits if other is not hit):
+                start = cue_start
+        end = hit.end
+        while end > start and s[end - 1] in " ,;:":
+            end -= 1
+        return start, end
+
+    # -- attribution -------------------------------------------------------------------
+
+    def _attribute(
+        self, s: str, base: int, hits: list[_Hit], mentions: list[tuple[int, int, str]]
+    ) -> None:
+        s_end = base + len(s)
+        inside = [m for m in mentions if base <= m[0] < s_end]
+        earlier = [m for m in mentions if m[1] <= base]
+        later = [m for m in mentions if m[0] >= s_end]
+        for hit in hits:
+            pos = base + hit.start
+            before = [i for i, m in enumerate(inside) if m[1] <= pos]
+            if before:
+                hit.persons = self._chain(s, base, inside, before[-1])
+            elif inside:
+                hit.persons = self._chain(s, base, inside, 0)
+            elif earlier:
+                hit.persons = _split(earlier[-1][2])
+            elif later:
+                # A lead sentence summarising the case before naming anyone.
+                hit.persons = _split(later[0][2])
+                hit.weak = True
+        if _RESPECTIVELY.search(s):
+            self._respectively(hits)
+
+    @staticmethod
+    def _chain(s: str, base: int, inside: list[tuple[int, int, str]], index: int) -> list[str]:
+        """The persons of a coordination ending at mention index ("Feng and Jiang")."""
+        names = _split(inside[index][2])
+        i = index
+        while i > 0:
+            prev, cur = inside[i - 1], inside[i]
+            gap = s[prev[1] - base : cur[0] - base]
+            if not _COORD.match(gap):
+                break
+            names = _split(prev[2]) + names
+            i -= 1
+        return list(dict.fromkeys(names))
+
+    @staticmethod
+    def _respectively(hits: list[_Hit]) -> None:
+        by_kind: dict[str, list[_Hit]] = {}
+        for hit in hits:
+            by_kind.setdefault(hit.kind, []).append(hit)
+        for group in by_kind.values():
+            persons = group[-1].persons
+            if len(persons) >= 2 and len(group) == len(persons):
+                for hit, person in zip(group, persons, strict=True):
+                    hit.persons = [person]
+
+
+def _value(record: dict[str, Any]) -> Any:
+    for key in ("for_life", "months", "reprieve_months", "amount"):
+        if key in record:
+            return record[key]
+    return None
+
+
+def _dedupe(records: list[tuple[bool, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One record per person and kind (the first), after dropping guesses from lead
+    sentences that restate a penalty attributed properly later on."""
+    strong = {(r["kind"], _value(r)) for weak, r in records if not weak}
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for weak, record in records:
+        if weak and (record["kind"], _value(record)) in strong:
+            continue
+        key = (record["person"], record["kind"])
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(record)
+    return out
+
+
+def _split(label: str) -> list[str]:
+    return [p for p in label.split(GROUP_SEP) if p]

@@ -1,0 +1,344 @@
+"""bulletin_subjects: find the people a case is about and resolve later mentions of them."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+from spacy.tokens import Doc, SpanGroup
+
+from nlp.components.common import (
+    GROUP_SEP,
+    MENTIONS_KEY,
+    SUBJECTS_KEY,
+    char_span,
+    check_config,
+    in_ranges,
+    noise_ranges,
+    read_patterns,
+    terms,
+)
+
+logger = logging.getLogger(__name__)
+
+_HONORIFIC = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof)\.?\s+", re.I)
+_NAME_OK = re.compile(r"^[A-Z][\w'\u2019.-]*(?:\s+[A-Z][\w'\u2019.-]*){0,3}$")
+_PINYIN_SYLLABLE = (
+    r"(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh|ts|hs)?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ue|ui|a|o|e|i|u|v)"
+    r"(?:ng|n|r|h)?"
+)
+_PINYIN = re.compile(rf"^(?:{_PINYIN_SYLLABLE}){{1,3}}$", re.I)
+_AGE_NAME = re.compile(r"\b(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z'’-]+){1,2}),\s+(?:age\s+)?\d{2},")
+_COORD_GAP = re.compile(r"^\s*(?:,\s*and|,|and|&)\s*$")
+_GROUP_SIZE = {"two": 2, "both": 2, "pair": 2, "duo": 2, "couple": 2, "three": 3, "trio": 3, "four": 4, "five": 5}
+_PRONOUNS = {"he": "m", "him": "m", "himself": "m", "she": "f", "her": "f", "herself": "f"}
+
+
+def surname(name: str) -> str:
+    """The family name: first word of a Chinese name ("Wei Hongbin"), else the last word."""
+    words = name.split()
+    if len(words) >= 2 and all(_PINYIN.match(p) for w in words for p in w.split("-")):
+        return words[0]
+    return words[-1]
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    name: str
+    intro: bool = False
+    official: bool = False
+
+
+@dataclass
+class _Cluster:
+    name: str
+    mentions: list[_Mention] = field(default_factory=list)
+    intro: bool = False
+    patient: int = 0
+    strong: int = 0
+    official: int = 0
+
+    @property
+    def first(self) -> int:
+        return min(m.start for m in self.mentions)
+
+
+@Language.factory(
+    "bulletin_subjects",
+    default_config={"patterns": "persons.jsonl", "window": 120},
+)
+def make_subjects(nlp: Language, name: str, patterns: str, window: int) -> SubjectFinder:
+    return SubjectFinder(name, patterns=patterns, window=window)
+
+
+class SubjectFinder:
+    """Write subject spans (label = the subject's name) and resolved mentions.
+
+    doc.spans["bulletin_subjects"] holds one span per subject, at its fullest name.
+    doc.spans["bulletin_mentions"] holds every mention that refers to subjects: names,
+    pronouns, role nouns ("the former engineer") and groups ("the two"), labelled with
+    the subject's name, or names joined by "|" for a group.
+    """
+
+    def __init__(self, name: str, *, patterns: str, window: int) -> None:
+        check_config(name, "patterns", patterns, str)
+        check_config(name, "window", window, int)
+        if window < 20:
+            raise ValueError(f"{name}: config 'window' expected an int >= 20, got {window}")
+        self.name = name
+        self.window = window
+        rows = read_patterns(patterns)
+        self.intro_res = [re.compile(r["regex"]) for r in rows if r.get("kind") == "intro"]
+        titles = _alternation(terms(rows, "official_title"))
+        # Only the title is case-insensitive: the words between it and the name must be
+        # capitalised ("Assistant Attorney General John C. Demers", not "prosecutors said").
+        self.title_before = re.compile(rf"\b(?i:{titles})\s*,?\s*(?:[A-Z][\w.'-]*\s+){{0,3}}$")
+        self.title_prefix = re.compile(rf"^(?i:mr\.?\s+|mrs\.?\s+|ms\.?\s+)?(?i:{titles})\.?\s+(?=[A-Z])")
+        self.title_after = re.compile(
+            rf"^\s*,\s*(?:(?:a|an|the|who\s+is|who\s+was)\s+)?(?:[\w.'-]+\s+){{0,4}}?(?:{titles})\b",
+            re.I,
+        )
+        after = _alternation(terms(rows, "patient_after"))
+        self.patient_after = re.compile(
+            r"^(?:\s*[\(\[][^)\]]{0,40}[\)\]])?(?:\s*,[^;.]{1,120}?,)?\s+"
+            r"(?:(?:who|was|were|had|has|have|been|is|are|later|also|then|subsequently|"
+            r"eventually|previously|allegedly|reportedly|once|and|not)\s+)*"
+            rf"(?:\w+ly\s+)?(?:{after})\b",
+            re.I,
+        )
+        before = _alternation(terms(rows, "patient_before"))
+        self.patient_before = re.compile(
+            rf"\b(?:{before})\s*,?\s*(?:[\w'-]+\s+){{0,3}}$", re.I
+        )
+        self.strong_re = re.compile(rf"\b(?:{_alternation(terms(rows, 'strong_verbs'))})\b", re.I)
+        self.not_names = {t.casefold() for t in terms(rows, "not_a_name")}
+        roles = _alternation(terms(rows, "role_noun"))
+        self.role_re = re.compile(
+            r"\b[Tt]he\s+(?:\d+-year-old\s+)?(?:(?:former|retired|ex-|then|convicted|accused|"
+            r"young|senior|junior|chinese|american|british|taiwanese|u\.s\.|[a-z]+-born|"
+            r"naturalized|dual)\s+)*(?:[a-z-]+\s+)?"
+            rf"(?:{roles})\b"
+        )
+        self.group_re = re.compile(rf"\b(?:{_alternation(terms(rows, 'group_phrase'))})\b", re.I)
+
+    def __call__(self, doc: Doc) -> Doc:
+        try:
+            clusters, mentions = self._find(doc)
+        except Exception:
+            logger.exception("bulletin_subjects failed on a %d-char doc", len(doc.text))
+            clusters, mentions = [], []
+        subject_spans = []
+        for cluster in clusters:
+            best = max(cluster.mentions, key=lambda m: (len(m.name.split()), -m.start))
+            span = char_span(doc, best.start, best.end, label=cluster.name)
+            if span is not None:
+                subject_spans.append(span)
+        mention_spans = []
+        for start, end, label in mentions:
+            span = char_span(doc, start, end, label=label)
+            if span is not None:
+                mention_spans.append(span)
+        doc.spans[SUBJECTS_KEY] = SpanGroup(doc, name=SUBJECTS_KEY, spans=subject_spans)
+        doc.spans[MENTIONS_KEY] = SpanGroup(doc, name=MENTIONS_KEY, spans=mention_spans)
+        return doc
+
+    def _clean_name(self, text: str) -> str | None:
+        name = _HONORIFIC.sub("", text.strip())
+        name = re.sub(r"['\u2019]s?$", "", name).strip(" ,.;:\"'\u201c\u201d")
+        name = re.sub(r"\s*[\(\[].*$", "", name).strip()
+        name = re.sub(r"\s+", " ", name)
+        if not name or not _NAME_OK.match(name) or any(c.isdigit() for c in name):
+            return None
+        if name.casefold() in self.not_names or name.isupper():
+            return None
+        return name
+
+    def _candidates(self, doc: Doc, noise: list[tuple[int, int]]) -> list[_Mention]:
+        text = doc.text
+        found: list[_Mention] = []
+        for rx in self.intro_res:
+            for m in rx.finditer(text):
+                name = self._clean_name(m.group("name"))
+                if name and not in_ranges(m.start("name"), m.end("name"), noise):
+                    found.append(_Mention(m.start("name"), m.end("name"), name, intro=True))
+        for m in _AGE_NAME.finditer(text):
+            name = self._clean_name(m.group("name"))
+            if name and not in_ranges(m.start(), m.end(), noise):
+                found.append(_Mention(m.start("name"), m.start("name") + len(name), name))
+        for ent in doc.ents:
+            if ent.label_ != "PERSON" or in_ranges(ent.start_char, ent.end_char, noise):
+                continue
+            raw = ent.text
+            official = False
+            title = self.title_prefix.match(raw)
+            if title:
+                raw, official = raw[title.end() :], True
+            name = self._clean_name(raw)
+            if not name:
+                continue
+            offset = ent.text.find(name)
+            start = ent.start_char + max(offset, 0)
+            if any(f.start < start + len(name) and start < f.end for f in found):
+                continue
+            found.append(_Mention(start, start + len(name), name, official=official))
+        found.sort(key=lambda m: m.start)
+        return found
+
+    def _cluster(self, found: list[_Mention]) -> list[_Cluster]:
+        clusters: dict[str, _Cluster] = {}
+        for m in sorted(found, key=lambda m: -len(m.name.split())):
+            words = set(m.name.casefold().split())
+            home = None
+            for cluster in clusters.values():
+                cwords = set(cluster.name.casefold().split())
+                if words <= cwords or cwords <= words:
+                    if home is not None:
+                        home = None  # ambiguous: "Chen" next to "Chen Wei" and "Chen Li"
+                        break
+                    home = cluster
+            if home is None:
+                home = clusters.setdefault(m.name, _Cluster(m.name))
+            home.mentions.append(m)
+            home.intro = home.intro or m.intro
+        return list(clusters.values())
+
+    def _more_mentions(self, text: str, clusters: list[_Cluster], noise: list[tuple[int, int]]) -> None:
+        """Find name-token mentions the model missed ("Smith" after "John Smith")."""
+        owners: dict[str, list[_Cluster]] = {}
+        for cluster in clusters:
+            for word in {cluster.name, surname(cluster.name)}:
+                if len(word) > 1 and word[0].isupper() and word.casefold() not in self.not_names:
+                    owners.setdefault(word, []).append(cluster)
+        taken = [(m.start, m.end) for c in clusters for m in c.mentions]
+        for word, owned in owners.items():
+            if len(owned) != 1:
+                continue
+            for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
+                if in_ranges(m.start(), m.end(), taken) or in_ranges(m.start(), m.end(), noise):
+                    continue
+                owned[0].mentions.append(_Mention(m.start(), m.end(), word))
+                taken.append((m.start(), m.end()))
+
+    def _score(self, text: str, cluster: _Cluster) -> None:
+        for m in cluster.mentions:
+            before = text[max(0, m.start - self.window) : m.start]
+            before = re.split(r"[.;!?\n]\s", before)[-1]
+            after = text[m.end : m.end + self.window]
+            after_clause = re.split(r"(?<=[.;!?\n])\s", after)[0]
+            if m.official or self.title_before.search(before) or self.title_after.match(after):
+                cluster.official += 1
+            hit_after = self.patient_after.match(after_clause)
+            hit_before = self.patient_before.search(before)
+            if hit_after or hit_before:
+                cluster.patient += 1
+                window = (hit_after.group(0) if hit_after else "") + (
+                    hit_before.group(0) if hit_before else ""
+                )
+                if self.strong_re.search(window):
+                    cluster.strong += 1
+
+    def _find(self, doc: Doc) -> tuple[list[_Cluster], list[tuple[int, int, str]]]:
+        text = doc.text
+        noise = noise_ranges(doc)
+        found = self._candidates(doc, noise)
+        if not found:
+            return [], []
+        clusters = self._cluster(found)
+        self._more_mentions(text, clusters, noise)
+        for cluster in clusters:
+            best = max(cluster.mentions, key=lambda m: (len(m.name.split()), -m.start))
+            cluster.name = best.name
+            self._score(text, cluster)
+        self._score_pronouns(doc, clusters, noise)
+        subjects = [
+            c for c in clusters
+            if c.strong or (c.intro and not c.official) or (c.patient and not c.official)
+        ]
+        if not subjects:
+            # No one is named as sentenced, charged or recruited: fall back on the only
+            # person who is not an official, or the most mentioned one named twice or more.
+            others = [c for c in clusters if not c.official]
+            if len(others) > 1:
+                others = [c for c in others if len(c.mentions) >= 2]
+            if others:
+                subjects = [max(others, key=lambda c: (len(c.mentions), -c.first))]
+        subjects.sort(key=lambda c: c.first)
+        return subjects, self._resolve(doc, subjects, noise)
+
+    def _score_pronouns(self, doc: Doc, clusters: list[_Cluster], noise: list[tuple[int, int]]) -> None:
+        """Credit "He was sentenced" to the person "he" refers to."""
+        candidates = [c for c in clusters if not c.official]
+        by_name = {c.name: c for c in candidates}
+        text = doc.text
+        for start, end, label in self._resolve(doc, candidates, noise):
+            if label not in by_name or text[start:end].lower() not in _PRONOUNS:
+                continue
+            after = re.split(r"(?<=[.;!?\n])\s", text[end : end + self.window])[0]
+            hit = self.patient_after.match(after)
+            if hit and self.strong_re.search(hit.group(0)):
+                by_name[label].strong += 1
+
+    def _resolve(
+        self, doc: Doc, subjects: list[_Cluster], noise: list[tuple[int, int]]
+    ) -> list[tuple[int, int, str]]:
+        """Mentions in text order: names, then pronouns, roles and groups bound to the
+        nearest subject(s) named before them."""
+        events: list[tuple[int, int, str, str]] = []
+        for cluster in subjects:
+            events.extend((m.start, m.end, "name", cluster.name) for m in cluster.mentions)
+        text = doc.text
+        for tok in doc:
+            if tok.lower_ in _PRONOUNS:
+                events.append((tok.idx, tok.idx + len(tok.text), "pronoun", ""))
+        events.extend((m.start(), m.end(), "role", "") for m in self.role_re.finditer(text))
+        events.extend((m.start(), m.end(), "group", "") for m in self.group_re.finditer(text))
+        events.sort(key=lambda e: (e[0], -e[1]))
+        out: list[tuple[int, int, str]] = []
+        last: str | None = None
+        recent: list[str] = []  # distinct names, most recent last
+        chain: list[str] = []  # the latest coordination: "Mo and Ding"
+        prev_end = -1
+        covered = -1
+        for start, end, kind, name in events:
+            if start < covered or in_ranges(start, end, noise):
+                continue
+            if kind == "name":
+                if chain and _COORD_GAP.match(text[prev_end:start]) and name not in chain:
+                    chain.append(name)
+                else:
+                    chain = [name]
+                last = name
+                if name in recent:
+                    recent.remove(name)
+                recent.append(name)
+                out.append((start, end, name))
+                covered = prev_end = end
+            elif kind in ("pronoun", "role") and last is not None:
+                out.append((start, end, last))
+                covered = end
+            elif kind == "group" and len(recent) >= 2:
+                size = _GROUP_SIZE.get(text[start:end].lower().split()[-1] if " " in text[start:end]
+                                       else text[start:end].lower())
+                size = size or next((v for k, v in _GROUP_SIZE.items() if k in text[start:end].lower()), None)
+                if size and len(chain) == size:
+                    members = chain
+                elif size:
+                    members = [n for n in recent[-size:]]
+                elif len(chain) >= 2:
+                    members = chain
+                else:
+                    members = recent
+                order = {n: i for i, n in enumerate(m[2] for m in out)}
+                members = sorted(members, key=lambda n: order.get(n, 0))
+                out.append((start, end, GROUP_SEP.join(members)))
+                covered = end
+        return out

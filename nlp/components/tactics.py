@@ -1,0 +1,82 @@
+"""bulletin_tactics: keep the tactic cues that narrate the case, drop general warnings."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, SpanGroup
+
+from nlp.components.common import (
+    TACTIC_CUES_KEY,
+    TACTICS_KEY,
+    check_config,
+    in_ranges,
+    noise_ranges,
+    read_patterns,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@Language.factory(
+    "bulletin_tactics",
+    default_config={"filters": "tactic_filters.jsonl", "cues_key": TACTIC_CUES_KEY, "per_label": 1},
+)
+def make_tactics(nlp: Language, name: str, filters: str, cues_key: str, per_label: int) -> TacticFilter:
+    return TacticFilter(name, filters=filters, cues_key=cues_key, per_label=per_label)
+
+
+class TacticFilter:
+    """Read cue spans (written by a span_ruler under cues_key) and write the kept ones,
+    at most per_label per taxonomy label, to doc.spans["bulletin_tactics"]."""
+
+    def __init__(self, name: str, *, filters: str, cues_key: str, per_label: int) -> None:
+        check_config(name, "filters", filters, str)
+        check_config(name, "cues_key", cues_key, str)
+        check_config(name, "per_label", per_label, int)
+        if per_label < 1:
+            raise ValueError(f"{name}: config 'per_label' expected an int >= 1, got {per_label}")
+        self.name = name
+        self.cues_key = cues_key
+        self.per_label = per_label
+        rows = read_patterns(filters)
+        warnings = [r["regex"] for r in rows if r.get("kind") == "warning"]
+        self.warning = re.compile("|".join(warnings), re.I) if warnings else None
+        self.exclude: dict[str, list[re.Pattern[str]]] = {}
+        for row in rows:
+            if row.get("kind") == "exclude":
+                self.exclude.setdefault(row["label"], []).append(re.compile(row["regex"], re.I))
+
+    def __call__(self, doc: Doc) -> Doc:
+        kept: list[Span] = []
+        try:
+            kept = self._filter(doc)
+        except Exception:
+            logger.exception("bulletin_tactics failed on a %d-char doc", len(doc.text))
+        doc.spans[TACTICS_KEY] = SpanGroup(doc, name=TACTICS_KEY, spans=kept)
+        return doc
+
+    def _filter(self, doc: Doc) -> list[Span]:
+        if self.cues_key not in doc.spans:
+            return []
+        noise = noise_ranges(doc)
+        verdicts: dict[int, bool] = {}
+        counts: dict[str, int] = {}
+        kept = []
+        for span in sorted(doc.spans[self.cues_key], key=lambda s: (s.start, -len(s))):
+            if in_ranges(span.start_char, span.end_char, noise):
+                continue
+            if counts.get(span.label_, 0) >= self.per_label:
+                continue
+            sent = span.sent if doc.has_annotation("SENT_START") else doc[:]
+            if sent.start not in verdicts:
+                verdicts[sent.start] = not (self.warning and self.warning.search(sent.text))
+            if not verdicts[sent.start]:
+                continue
+            if any(rx.search(sent.text) for rx in self.exclude.get(span.label_, [])):
+                continue
+            counts[span.label_] = counts.get(span.label_, 0) + 1
+            kept.append(span)
+        return kept

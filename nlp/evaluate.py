@@ -1,0 +1,57 @@
+"""Score the pipeline on a gold set: python -m nlp.evaluate GOLD.jsonl INPUT.jsonl [--misses]."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from nlp.pipeline import build_nlp, extract
+
+logger = logging.getLogger(__name__)
+
+SCORER = Path("/work/shared/tools/score.py")
+
+
+def read_items(path: Path) -> list[dict[str, object]]:
+    """Input records from a JSONL file, or from a directory of *.json / *.jsonl records."""
+    files = sorted(path.glob("*.json*")) if path.is_dir() else [path]
+    items: list[dict[str, object]] = []
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        if file.suffix == ".json":
+            data = json.loads(text)
+            items.extend(data if isinstance(data, list) else [data])
+        else:
+            items.extend(json.loads(line) for line in text.splitlines() if line.strip())
+    return items
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("gold", type=Path)
+    parser.add_argument("input", type=Path)
+    parser.add_argument("--out", type=Path, help="where to write predictions (default: a temp file)")
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--scorer", type=Path, default=SCORER)
+    parser.add_argument("--misses", action="store_true", help="list missed and spurious items")
+    args = parser.parse_args(argv)
+    nlp = build_nlp(args.model)
+    items = read_items(args.input)
+    out = args.out or Path(tempfile.mkstemp(suffix=".jsonl", prefix="bulletin-pred-")[1])
+    with out.open("w", encoding="utf-8") as fh:
+        for record in extract(nlp, items):
+            fh.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+    cmd = [sys.executable, str(args.scorer), str(args.gold), str(out)]
+    if args.misses:
+        cmd.append("--misses")
+    print(f"predictions: {out}")
+    return subprocess.run(cmd, check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

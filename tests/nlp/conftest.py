@@ -1,0 +1,49 @@
+"""Fixtures for the NLP tests: the real model once per session, and a fast blank pipeline."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from nlp.pipeline import add_components, build_nlp
+
+ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
+SHARED = Path("/work/shared")
+
+
+@pytest.fixture(scope="session")
+def real_nlp() -> Language:
+    """The statistical model plus our components; loading takes a second, so share it."""
+    return build_nlp()
+
+
+@pytest.fixture(scope="session")
+def blank_nlp() -> Language:
+    """spacy.blank("en") with a sentencizer and our rule components: no model, fast."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return add_components(nlp)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def scorer() -> ModuleType:
+    """The shared scorer (/work/shared/tools/score.py), the one the outside evaluation uses."""
+    path = SHARED / "tools" / "score.py"
+    if not path.exists():
+        pytest.skip("shared scorer not available")
+    spec = importlib.util.spec_from_file_location("bulletin_score", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
