@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
@@ -64,9 +65,14 @@ def source_for_url(settings: Settings, url: str) -> tuple[Settings, SourceConfig
     host = host_of(url)
     if not host:
         raise SourceError(f"not a URL: {url!r}")
+    # Exact site first (scheme, host and port: several mirrors may share one host), then
+    # any source whose domains cover the host.
+    netloc = urlsplit(url).netloc.lower()
     for source in settings.sources.values():
-        domains = [*source.get("domains", []), host_of(source.base_url), host_of(source.get("search_url", ""))]
-        if any(d and host_matches(host, d) for d in domains):
+        if netloc in {urlsplit(u).netloc.lower() for u in (source.base_url, source.get("search_url", "")) if u}:
+            return settings, source
+    for source in settings.sources.values():
+        if any(host_matches(host, d) for d in source.get("domains", [])):
             return settings, source
     adhoc = SourceConfig(name=host, kind="generic", enabled=False, base_url="", options={"domains": [host]})
     return Settings(settings.values, {**settings.sources, host: adhoc}, settings.files), adhoc

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -35,7 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("gold", type=Path)
     parser.add_argument("input", type=Path)
-    parser.add_argument("--out", type=Path, help="where to write predictions (default: a temp file)")
+    parser.add_argument(
+        "--out", type=Path, help="where to write predictions (default: a temp file)"
+    )
     parser.add_argument("--model", default=None)
     parser.add_argument("--scorer", type=Path, default=SCORER)
     parser.add_argument("--misses", action="store_true", help="list missed and spurious items")
@@ -46,11 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     with out.open("w", encoding="utf-8") as fh:
         for record in extract(nlp, items):
             fh.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
-    cmd = [sys.executable, str(args.scorer), str(args.gold), str(out)]
-    if args.misses:
-        cmd.append("--misses")
     print(f"predictions: {out}")
-    return subprocess.run(cmd, check=False).returncode
+    # Run the shared scorer in-process: it is standard-library only and has a main(argv).
+    spec = importlib.util.spec_from_file_location("bulletin_score", args.scorer)
+    if spec is None or spec.loader is None:
+        raise ValueError(f"cannot load scorer {args.scorer}")
+    scorer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scorer)
+    argv_out = ["score.py", str(args.gold), str(out)] + (["--misses"] if args.misses else [])
+    return int(scorer.main(argv_out))
 
 
 if __name__ == "__main__":

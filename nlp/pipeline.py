@@ -49,12 +49,16 @@ def build_nlp(model: str | None = None) -> Language:
     if model is None:
         installed = [m for m in DEFAULT_MODELS if spacy.util.is_package(m)]
         if not installed:
-            raise ValueError(f"no spaCy English model installed: pip install one of {', '.join(DEFAULT_MODELS)}")
+            raise ValueError(
+                f"no spaCy English model installed: pip install one of {', '.join(DEFAULT_MODELS)}"
+            )
         model = installed[0]
     try:
         nlp = spacy.load(model)
     except OSError as exc:
-        raise ValueError(f"spaCy model {model!r} is not installed or not loadable: {exc}".splitlines()[0]) from exc
+        raise ValueError(
+            f"spaCy model {model!r} is not installed or not loadable: {exc}".splitlines()[0]
+        ) from exc
     add_components(nlp)
     nlp.default_error_handler = _log_and_skip
     for _, proc in nlp.pipeline:
@@ -116,7 +120,9 @@ def _prepare(item: Any, max_length: int) -> tuple[dict[str, Any], str, bool]:
         return meta, "", False
     meta["text"] = text
     if len(text) > max_length:
-        logger.error("extract: item %s has %d chars, over the limit of %d", meta["id"], len(text), max_length)
+        logger.error(
+            "extract: item %s has %d chars, over the limit of %d", meta["id"], len(text), max_length
+        )
         return meta, "", False
     # Lone surrogates cannot be encoded; a same-length stand-in keeps every offset valid.
     return meta, _SURROGATES.sub("\ufffd", text), True
@@ -133,8 +139,17 @@ def _empty(meta: dict[str, Any]) -> Extraction:
     )
 
 
-def _finding(kind: str, label: str, text: str, start: int, end: int, attrs: dict[str, Any] | None = None) -> Finding:
-    return Finding(kind=kind, label=label, text=text[start:end], start_char=start, end_char=end, attrs=attrs or {})
+def _finding(
+    kind: str, label: str, text: str, start: int, end: int, attrs: dict[str, Any] | None = None
+) -> Finding:
+    return Finding(
+        kind=kind,
+        label=label,
+        text=text[start:end],
+        start_char=start,
+        end_char=end,
+        attrs=attrs or {},
+    )
 
 
 def to_extraction(doc: Doc, meta: dict[str, Any]) -> Extraction:
@@ -150,7 +165,8 @@ def to_extraction(doc: Doc, meta: dict[str, Any]) -> Extraction:
         if e.label_ in ENTITY_LABELS and not in_ranges(e.start_char, e.end_char, noise)
     )
     tactics = tuple(
-        _finding("tactic", s.label_, text, s.start_char, s.end_char) for s in doc.spans.get(TACTICS_KEY, [])
+        _finding("tactic", s.label_, text, s.start_char, s.end_char)
+        for s in doc.spans.get(TACTICS_KEY, [])
     )
     laws = tuple(
         _finding("law", "LAW", text, s.start_char, s.end_char, get_payload(s))
@@ -180,7 +196,9 @@ def to_extraction(doc: Doc, meta: dict[str, Any]) -> Extraction:
     )
 
 
-def extract(nlp: Language, items: Iterable[dict[str, Any]], batch_size: int = 32) -> Iterator[Extraction]:
+def extract(
+    nlp: Language, items: Iterable[dict[str, Any]], batch_size: int = 32
+) -> Iterator[Extraction]:
     """Yield one Extraction per item, in order, streaming through nlp.pipe.
 
     Items are dicts with "text" and optional "id", "url", "title", "published". Unusable

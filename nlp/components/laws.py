@@ -25,7 +25,9 @@ _ARTICLE_BEFORE = re.compile(
 )
 _PRC_AFTER = re.compile(r"^\s+of\s+the\s+People['\u2019]s\s+Republic\s+of\s+China|^\s+\(PRC\)")
 _LAW_WORD = re.compile(r"\b(?:Law|Act|Code|Regulations?|Ordinance|U\.S\.C\.|USC)\b")
-_NORMALISE = re.compile(r"^(?:the\s+|China's\s+|PRC\s+)|\s+of\s+the\s+People['\u2019]s\s+Republic\s+of\s+China$")
+_NORMALISE = re.compile(
+    r"^(?:the\s+|China's\s+|PRC\s+)|\s+of\s+the\s+People['\u2019]s\s+Republic\s+of\s+China$"
+)
 
 
 @Language.factory("bulletin_laws", default_config={"max_prefix": 80})
@@ -63,7 +65,9 @@ class LawCollector:
             if in_ranges(start, end, noise) or in_ranges(start, end, taken):
                 continue
             article = None
-            inner = re.match(r"(?:Articles?|Sections?)\s+(?P<n>\d+[\w()]*)\s+of\s+(?:the\s+)?", ent.text)
+            inner = re.match(
+                r"(?:Articles?|Sections?)\s+(?P<n>\d+[\w()]*)\s+of\s+(?:the\s+)?", ent.text
+            )
             name = ent.text
             if inner:
                 article = inner.group("n")

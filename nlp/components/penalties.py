@@ -33,14 +33,18 @@ _REPRIEVE = [
         r"(?:reprieve|suspension|stay of execution)",
         re.I,
     ),
-    re.compile(rf"\bdeath\s+(?:sentence|penalty)\s+(?:was\s+)?suspended\s+for\s+(?P<dur>{_D})", re.I),
+    re.compile(
+        rf"\bdeath\s+(?:sentence|penalty)\s+(?:was\s+)?suspended\s+for\s+(?P<dur>{_D})", re.I
+    ),
     re.compile(
         r"\b(?:suspended\s+death\s+(?:sentence|penalty)|death\s+(?:sentence|penalty\s+)?with\s+"
         r"(?:a\s+)?reprieve)",
         re.I,
     ),
 ]
-_DEATH = re.compile(r"\bsentenced\s+(?:[\w-]+\s+){0,3}?to\s+death\b|\bdeath\s+(?:penalty|sentence)\b", re.I)
+_DEATH = re.compile(
+    r"\bsentenced\s+(?:[\w-]+\s+){0,3}?to\s+death\b|\bdeath\s+(?:penalty|sentence)\b", re.I
+)
 _RIGHTS = [
     re.compile(
         r"\b(?P<life>lifelong|life-long|permanent|life)\s+deprivation\s+of\s+(?:his\s+|her\s+|their\s+)?"
@@ -143,29 +147,36 @@ class PenaltyFinder:
     """Write one span per imposed penalty to doc.spans["bulletin_penalties"].
 
     Each span's label is the taxonomy kind, its span_id the person, and its payload
-    (common.get_payload) the record's dict (person, kind, months..., evidence, start, end), where evidence is
-    exactly text[start:end].
+    (common.get_payload) the record's dict (person, kind, months..., evidence, start,
+    end), where evidence is exactly text[start:end].
     """
 
     def __init__(self, name: str, *, patterns: str, evidence_window: int) -> None:
         check_config(name, "patterns", patterns, str)
         check_config(name, "evidence_window", evidence_window, int)
         if evidence_window < 0:
-            raise ValueError(f"{name}: config 'evidence_window' expected an int >= 0, got {evidence_window}")
+            raise ValueError(
+                f"{name}: config 'evidence_window' expected an int >= 0, got {evidence_window}"
+            )
         self.name = name
         self.evidence_window = evidence_window
         rows = read_patterns(patterns)
 
         def words(kind: str) -> re.Pattern[str]:
             alts = "|".join(
-                re.escape(t).replace(r"\ ", r"\s+") for t in sorted(terms(rows, kind), key=len, reverse=True)
+                re.escape(t).replace(r"\ ", r"\s+")
+                for t in sorted(terms(rows, kind), key=len, reverse=True)
             )
             return re.compile(rf"\b(?:{alts})\b", re.I)
 
         self.positive = words("positive_cue")
         self.negative = words("negative_cue")
-        self.statute = re.compile("|".join(r["regex"] for r in rows if r.get("kind") == "statute_sentence"), re.I)
-        self.trigger = re.compile("|".join(r["regex"] for r in rows if r.get("kind") == "trigger"), re.I)
+        self.statute = re.compile(
+            "|".join(r["regex"] for r in rows if r.get("kind") == "statute_sentence"), re.I
+        )
+        self.trigger = re.compile(
+            "|".join(r["regex"] for r in rows if r.get("kind") == "trigger"), re.I
+        )
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
@@ -181,9 +192,11 @@ class PenaltyFinder:
     def _find(self, doc: Doc) -> list[Span]:
         text = doc.text
         noise = noise_ranges(doc)
-        mentions = [
-            (s.start_char, s.end_char, s.label_) for s in doc.spans.get(MENTIONS_KEY, [])
-        ] if MENTIONS_KEY in doc.spans else []
+        mentions = (
+            [(s.start_char, s.end_char, s.label_) for s in doc.spans.get(MENTIONS_KEY, [])]
+            if MENTIONS_KEY in doc.spans
+            else []
+        )
         records: list[tuple[bool, dict[str, Any]]] = []
         for sent in doc.sents:
             s_text = sent.text
@@ -192,8 +205,10 @@ class PenaltyFinder:
                 continue
             # The parser may glue page furniture to the next sentence, so test hits, not sentences.
             hits = [
-                h for h in self._parse(s_text)
-                if self._imposed(s_text, h.start) and not in_ranges(base + h.start, base + h.end, noise)
+                h
+                for h in self._parse(s_text)
+                if self._imposed(s_text, h.start)
+                and not in_ranges(base + h.start, base + h.end, noise)
             ]
             if not hits:
                 continue
@@ -210,7 +225,9 @@ class PenaltyFinder:
                     records.append((hit.weak, record))
         spans = []
         for record in _dedupe(records):
-            span = char_span(doc, record["start"], record["end"], label=record["kind"], span_id=record["person"])
+            span = char_span(
+                doc, record["start"], record["end"], label=record["kind"], span_id=record["person"]
+            )
             if span is not None:
                 set_payload(span, record)
                 spans.append(span)
@@ -229,7 +246,11 @@ class PenaltyFinder:
         for rx in _REPRIEVE:
             for m in rx.finditer(s):
                 dur = m.groupdict().get("dur")
-                add("death_with_reprieve", m, {"reprieve_months": parse_duration(dur) if dur else 24})
+                add(
+                    "death_with_reprieve",
+                    m,
+                    {"reprieve_months": parse_duration(dur) if dur else 24},
+                )
         for m in _DEATH.finditer(s):
             add("death_sentence", m, {})
         for rx in _RIGHTS:
@@ -274,8 +295,14 @@ class PenaltyFinder:
             suspended = _SUSPENDED.match(s, end)
             if suspended:
                 # "a one-year prison term suspended for two years": the suspension is probation.
-                hits.append(_Hit("probation", suspended.start("dur"), suspended.end(),
-                                 {"months": parse_duration(suspended.group("dur"))}))
+                hits.append(
+                    _Hit(
+                        "probation",
+                        suspended.start("dur"),
+                        suspended.end(),
+                        {"months": parse_duration(suspended.group("dur"))},
+                    )
+                )
                 taken.append((suspended.start(), suspended.end()))
         self._money(s, hits, taken)
         hits.sort(key=lambda h: h.start)
@@ -293,7 +320,11 @@ class PenaltyFinder:
             kind = None
             end = money.end
             best = -1
-            for name, rx in (("asset_confiscation", _CONFISCATE), ("fine", _FINE), ("forfeiture", _FORFEIT)):
+            for name, rx in (
+                ("asset_confiscation", _CONFISCATE),
+                ("fine", _FINE),
+                ("forfeiture", _FORFEIT),
+            ):
                 for m in rx.finditer(clause):
                     if m.start() > best:
                         best, kind = m.start(), name
@@ -316,8 +347,11 @@ class PenaltyFinder:
             taken.append((money.start, end))
             used_kinds.add(kind)
         # A confiscation or fine named without an amount ("confiscation of all personal property").
-        for kind, rx in (("asset_confiscation", _CONFISCATE), ("fine", re.compile(r"\bfined\b", re.I)),
-                         ("forfeiture", _FORFEIT)):
+        for kind, rx in (
+            ("asset_confiscation", _CONFISCATE),
+            ("fine", re.compile(r"\bfined\b", re.I)),
+            ("forfeiture", _FORFEIT),
+        ):
             if kind in used_kinds:
                 continue
             m = rx.search(s)

@@ -31,9 +31,21 @@ _PINYIN_SYLLABLE = (
     r"(?:ng|n|r|h)?"
 )
 _PINYIN = re.compile(rf"^(?:{_PINYIN_SYLLABLE}){{1,3}}$", re.I)
-_AGE_NAME = re.compile(r"\b(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z'’-]+){1,2}),\s+(?:age\s+)?\d{2},")
+_AGE_NAME = re.compile(
+    r"\b(?P<name>[A-Z][a-z'\u2019-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z'\u2019-]+){1,2}),\s+(?:age\s+)?\d{2},"
+)
 _COORD_GAP = re.compile(r"^\s*(?:,\s*and|,|and|&)\s*$")
-_GROUP_SIZE = {"two": 2, "both": 2, "pair": 2, "duo": 2, "couple": 2, "three": 3, "trio": 3, "four": 4, "five": 5}
+_GROUP_SIZE = {
+    "two": 2,
+    "both": 2,
+    "pair": 2,
+    "duo": 2,
+    "couple": 2,
+    "three": 3,
+    "trio": 3,
+    "four": 4,
+    "five": 5,
+}
 _PRONOUNS = {"he": "m", "him": "m", "himself": "m", "she": "f", "her": "f", "herself": "f"}
 
 
@@ -46,7 +58,9 @@ def surname(name: str) -> str:
 
 
 def _alternation(words: list[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    return "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
+    )
 
 
 @dataclass
@@ -102,7 +116,9 @@ class SubjectFinder:
         # Only the title is case-insensitive: the words between it and the name must be
         # capitalised ("Assistant Attorney General John C. Demers", not "prosecutors said").
         self.title_before = re.compile(rf"\b(?i:{titles})\s*,?\s*(?:[A-Z][\w.'-]*\s+){{0,3}}$")
-        self.title_prefix = re.compile(rf"^(?i:mr\.?\s+|mrs\.?\s+|ms\.?\s+)?(?i:{titles})\.?\s+(?=[A-Z])")
+        self.title_prefix = re.compile(
+            rf"^(?i:mr\.?\s+|mrs\.?\s+|ms\.?\s+)?(?i:{titles})\.?\s+(?=[A-Z])"
+        )
         self.title_after = re.compile(
             rf"^\s*,\s*(?:(?:a|an|the|who\s+is|who\s+was)\s+)?(?:[\w.'-]+\s+){{0,4}}?(?:{titles})\b",
             re.I,
@@ -116,9 +132,7 @@ class SubjectFinder:
             re.I,
         )
         before = _alternation(terms(rows, "patient_before"))
-        self.patient_before = re.compile(
-            rf"\b(?:{before})\s*,?\s*(?:[\w'-]+\s+){{0,3}}$", re.I
-        )
+        self.patient_before = re.compile(rf"\b(?:{before})\s*,?\s*(?:[\w'-]+\s+){{0,3}}$", re.I)
         self.strong_re = re.compile(rf"\b(?:{_alternation(terms(rows, 'strong_verbs'))})\b", re.I)
         self.not_names = {t.casefold() for t in terms(rows, "not_a_name")}
         roles = _alternation(terms(rows, "role_noun"))
@@ -211,7 +225,9 @@ class SubjectFinder:
             home.intro = home.intro or m.intro
         return list(clusters.values())
 
-    def _more_mentions(self, text: str, clusters: list[_Cluster], noise: list[tuple[int, int]]) -> None:
+    def _more_mentions(
+        self, text: str, clusters: list[_Cluster], noise: list[tuple[int, int]]
+    ) -> None:
         """Find name-token mentions the model missed ("Smith" after "John Smith")."""
         owners: dict[str, list[_Cluster]] = {}
         for cluster in clusters:
@@ -260,7 +276,8 @@ class SubjectFinder:
             self._score(text, cluster)
         self._score_pronouns(doc, clusters, noise)
         subjects = [
-            c for c in clusters
+            c
+            for c in clusters
             if c.strong or (c.intro and not c.official) or (c.patient and not c.official)
         ]
         if not subjects:
@@ -274,7 +291,9 @@ class SubjectFinder:
         subjects.sort(key=lambda c: c.first)
         return subjects, self._resolve(doc, subjects, noise)
 
-    def _score_pronouns(self, doc: Doc, clusters: list[_Cluster], noise: list[tuple[int, int]]) -> None:
+    def _score_pronouns(
+        self, doc: Doc, clusters: list[_Cluster], noise: list[tuple[int, int]]
+    ) -> None:
         """Credit "He was sentenced" to the person "he" refers to."""
         candidates = [c for c in clusters if not c.official]
         by_name = {c.name: c for c in candidates}
@@ -326,9 +345,14 @@ class SubjectFinder:
                 out.append((start, end, last))
                 covered = end
             elif kind == "group" and len(recent) >= 2:
-                size = _GROUP_SIZE.get(text[start:end].lower().split()[-1] if " " in text[start:end]
-                                       else text[start:end].lower())
-                size = size or next((v for k, v in _GROUP_SIZE.items() if k in text[start:end].lower()), None)
+                size = _GROUP_SIZE.get(
+                    text[start:end].lower().split()[-1]
+                    if " " in text[start:end]
+                    else text[start:end].lower()
+                )
+                size = size or next(
+                    (v for k, v in _GROUP_SIZE.items() if k in text[start:end].lower()), None
+                )
                 if size and len(chain) == size:
                     members = chain
                 elif size:

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
-import json
-from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 import spacy
 from spacy.language import Language
+from tests_nlp_helpers import SHARED
 
 from nlp.pipeline import add_components, build_nlp
-
-ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
-SHARED = Path("/work/shared")
 
 
 @pytest.fixture(scope="session")
@@ -32,10 +27,6 @@ def blank_nlp() -> Language:
     return add_components(nlp)
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 @pytest.fixture(scope="session")
 def scorer() -> ModuleType:
     """The shared scorer (/work/shared/tools/score.py), the one the outside evaluation uses."""
@@ -43,7 +34,8 @@ def scorer() -> ModuleType:
     if not path.exists():
         pytest.skip("shared scorer not available")
     spec = importlib.util.spec_from_file_location("bulletin_score", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

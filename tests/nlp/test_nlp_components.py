@@ -30,21 +30,31 @@ def penalties(nlp: Language, text: str) -> list[dict[str, Any]]:
 
 def test_seed_style_sentence(blank_nlp: Language) -> None:
     text = (
-        "They identified a retired individual, surnamed Feng, as a target. A court sentenced Feng to "
-        "six years in prison, deprived him of political rights for two years, and confiscated personal "
+        "They identified a retired individual, surnamed Feng, as "
+        "a target. A court sentenced Feng to "
+        "six years in prison, deprived him of political rights "
+        "for two years, and confiscated personal "
         "assets worth 500,000 yuan ($68,607)."
     )
     assert penalties(blank_nlp, text) == [
         {"person": "Feng", "kind": "imprisonment", "months": 72},
         {"person": "Feng", "kind": "political_rights_deprivation", "months": 24},
-        {"person": "Feng", "kind": "asset_confiscation", "amount": 500000, "currency": "CNY", "usd": 68607},
+        {
+            "person": "Feng",
+            "kind": "asset_confiscation",
+            "amount": 500000,
+            "currency": "CNY",
+            "usd": 68607,
+        },
     ]
 
 
 def test_respectively_and_each(blank_nlp: Language) -> None:
     text = (
-        "Two engineers, surnamed Liu and surnamed Zhao, sold secrets. Liu and Zhao were sentenced to "
-        "ten years and eight years in prison respectively, and each was deprived of political rights "
+        "Two engineers, surnamed Liu and surnamed Zhao, sold "
+        "secrets. Liu and Zhao were sentenced to "
+        "ten years and eight years in prison respectively, and "
+        "each was deprived of political rights "
         "for three years."
     )
     got = penalties(blank_nlp, text)
@@ -55,7 +65,9 @@ def test_respectively_and_each(blank_nlp: Language) -> None:
 
 
 def test_the_two_were_sentenced(blank_nlp: Language) -> None:
-    text = "Two men surnamed Mo and Ding were caught. The two were sentenced to three years in prison."
+    text = (
+        "Two men surnamed Mo and Ding were caught. The two were sentenced to three years in prison."
+    )
     got = penalties(blank_nlp, text)
     assert {"person": "Mo", "kind": "imprisonment", "months": 36} in got
     assert {"person": "Ding", "kind": "imprisonment", "months": 36} in got
@@ -66,24 +78,53 @@ def test_the_two_were_sentenced(blank_nlp: Language) -> None:
     [
         ("He was jailed for eight years.", "imprisonment", {"months": 96}),
         ("He received a 10-year prison term.", "imprisonment", {"months": 120}),
-        ("He was sentenced to fixed-term imprisonment of 12 years.", "imprisonment", {"months": 144}),
+        (
+            "He was sentenced to fixed-term imprisonment of 12 years.",
+            "imprisonment",
+            {"months": 144},
+        ),
         ("He was sentenced to time served.", "imprisonment", {}),
         ("He was sentenced to life in prison.", "life_imprisonment", {}),
         ("He was sentenced to death.", "death_sentence", {}),
-        ("He was given a death sentence with a two-year reprieve.", "death_with_reprieve", {"reprieve_months": 24}),
-        ("He was deprived of political rights for life.", "political_rights_deprivation", {"for_life": True}),
-        ("He was handed lifelong deprivation of political rights.", "political_rights_deprivation", {"for_life": True}),
+        (
+            "He was given a death sentence with a two-year reprieve.",
+            "death_with_reprieve",
+            {"reprieve_months": 24},
+        ),
+        (
+            "He was deprived of political rights for life.",
+            "political_rights_deprivation",
+            {"for_life": True},
+        ),
+        (
+            "He was handed lifelong deprivation of political rights.",
+            "political_rights_deprivation",
+            {"for_life": True},
+        ),
         ("He was sentenced to two years of probation.", "probation", {"months": 24}),
         ("He was fined 20,000 yuan.", "fine", {"amount": 20000, "currency": "CNY"}),
         ("He was ordered to pay a $10,000 fine.", "fine", {"amount": 10000, "currency": "USD"}),
-        ("He was ordered to forfeit $1.5 million.", "forfeiture", {"amount": 1500000, "currency": "USD"}),
-        ("He had personal property of 1.2 million yuan confiscated.", "asset_confiscation",
-         {"amount": 1200000, "currency": "CNY"}),
+        (
+            "He was ordered to forfeit $1.5 million.",
+            "forfeiture",
+            {"amount": 1500000, "currency": "USD"},
+        ),
+        (
+            "He had personal property of 1.2 million yuan confiscated.",
+            "asset_confiscation",
+            {"amount": 1200000, "currency": "CNY"},
+        ),
         ("The court confiscated all of his personal property.", "asset_confiscation", {}),
-        ("Tens of thousands of yuan of his assets were confiscated.", "asset_confiscation", {"currency": "CNY"}),
+        (
+            "Tens of thousands of yuan of his assets were confiscated.",
+            "asset_confiscation",
+            {"currency": "CNY"},
+        ),
     ],
 )
-def test_penalty_shapes(blank_nlp: Language, sentence: str, kind: str, fields: dict[str, Any]) -> None:
+def test_penalty_shapes(
+    blank_nlp: Language, sentence: str, kind: str, fields: dict[str, Any]
+) -> None:
     text = "A man surnamed Wang spied for a foreign agency. " + sentence
     got = [p for p in penalties(blank_nlp, text) if p["kind"] == kind]
     assert got
@@ -110,7 +151,8 @@ def test_supervised_release_after_prison(blank_nlp: Language) -> None:
         "He faces up to 20 years in prison.",
         "Prosecutors sought 8 years in prison.",
         "Sentencing is scheduled for March; he could be sentenced to 15 years.",
-        "The Criminal Law stipulates that such offenders shall be sentenced to not less than ten years.",
+        "The Criminal Law stipulates that such offenders shall be "
+        "sentenced to not less than ten years.",
         "Espionage is punishable by up to life imprisonment.",
         "He was taken into custody and handed over for prosecution.",
         "He received payments of 80,000 yuan from the handler.",
@@ -138,10 +180,12 @@ def test_pseudonym_subject(blank_nlp: Language) -> None:
 
 def test_tactics_listed_kept_and_warning_dropped(blank_nlp: Language) -> None:
     text = (
-        "The agency used tactics such as emotional manipulation and contract packaging to lure him. "
+        "The agency used tactics such as emotional manipulation "
+        "and contract packaging to lure him. "
         "Citizens should beware of high-paid part-time jobs online and blackmail."
     )
-    labels = {s.label_ for s in blank_nlp(text).spans[TACTICS_KEY]}
+    doc = blank_nlp(text)
+    labels = {s.label_ for s in doc.spans[TACTICS_KEY]}
     assert labels == {"emotional_manipulation", "contract_packaging"}
 
 
@@ -154,19 +198,29 @@ def test_tactics_listed_kept_and_warning_dropped(blank_nlp: Language) -> None:
         ("He secretly copied and photographed classified materials.", "insider_exploitation"),
         ("The reports were encrypted before delivery.", "covert_communication"),
         ("He threatened to expose that she had already leaked secrets.", "blackmail_coercion"),
-        ("He logged onto the website of a foreign agency and offered cooperation.", "voluntary_offer"),
+        (
+            "He logged onto the website of a foreign agency and offered cooperation.",
+            "voluntary_offer",
+        ),
         ("He was approached via social media.", "online_approach"),
         ("The contact was made under the guise of an academic exchange.", "project_collaboration"),
     ],
 )
 def test_narrated_tactics(blank_nlp: Language, sentence: str, label: str) -> None:
-    assert label in {s.label_ for s in blank_nlp(sentence).spans[TACTICS_KEY]}
+    doc = blank_nlp(sentence)
+    assert label in {s.label_ for s in doc.spans[TACTICS_KEY]}
 
 
 def test_noise_lines_marked(blank_nlp: Language) -> None:
-    text = "![MSS](https://example.com/a.jpeg)\nPhoto: VCG\nA man surnamed Li was detained for spying.\n"
+    text = (
+        "![MSS](https://example.com/a.jpeg)\nPhoto: VCG\n"
+        "A man surnamed Li was detained for spying.\n"
+    )
     doc = blank_nlp(text)
-    assert [s.text for s in doc.spans[NOISE_KEY]] == ["![MSS](https://example.com/a.jpeg)", "Photo: VCG"]
+    assert [s.text for s in doc.spans[NOISE_KEY]] == [
+        "![MSS](https://example.com/a.jpeg)",
+        "Photo: VCG",
+    ]
 
 
 def test_config_is_validated() -> None:
@@ -181,4 +235,9 @@ def test_factories_registered_by_entry_point() -> None:
     from importlib.metadata import entry_points
 
     names = {ep.name for ep in entry_points(group="spacy_factories")}
-    assert {"bulletin_noise", "bulletin_subjects", "bulletin_penalties", "bulletin_tactics"} <= names
+    assert {
+        "bulletin_noise",
+        "bulletin_subjects",
+        "bulletin_penalties",
+        "bulletin_tactics",
+    } <= names

@@ -1,0 +1,114 @@
+"""Shared fixtures: the sample sites on loopback, a config pointing at them, a CLI runner in a child process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bulletin.sample_server import SampleServer
+from bulletin.store import Store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SITES = FIXTURES / "sites"
+REPO = Path(__file__).parent.parent
+
+# No test may reach the internet, not even through a proxy from the environment.
+for _var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
+    os.environ.pop(_var, None)
+
+
+@pytest.fixture(scope="session")
+def sample_server() -> Iterator[SampleServer]:
+    with SampleServer(SITES) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def expected() -> dict[str, Any]:
+    with (SITES / "expected.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def sample_config(server: SampleServer, db: Path, extra: str = "") -> str:
+    """A config with every source on the sample server and politeness off (loopback only)."""
+    return f"""
+[store]
+path = "{db.as_posix()}"
+
+[crawl]
+download_delay = 0.0
+autothrottle = false
+concurrency_per_domain = 8
+timeout = 2.0
+retries = 1
+max_page_bytes = 1048576
+progress_seconds = 0.0
+
+[sources.globaltimes]
+base_url = "{server.base('globaltimes')}"
+search_url = "{server.base('globaltimes-search')}"
+sections = ["china/", "china/politics/"]
+
+[sources.chinadaily]
+base_url = "{server.base('chinadaily')}"
+search_url = "{server.base('chinadaily-search')}"
+sections = ["china/", "world/"]
+search_terms = ["espionage"]
+
+[sources.doj]
+base_url = "{server.base('doj')}"
+only_relevant = false
+max_pages = 5
+
+[sources.prosecutors]
+kind = "generic"
+base_url = "{server.base('generic')}"
+feeds = ["{server.base('generic')}/feed.xml"]
+listings = ["{server.base('generic')}/news/index.html"]
+link_pattern = "/news/[a-z0-9-]+$"
+timezone = "Europe/London"
+{extra}
+"""
+
+
+class Bulletin:
+    """Runs ``python -m bulletin`` in a child process against one config and database."""
+
+    def __init__(self, config: Path, db: Path):
+        self.config = config
+        self.db = db
+
+    def run(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [sys.executable, "-m", "bulletin", "--config", str(self.config), *args],
+            capture_output=True, text=True, timeout=timeout, cwd=REPO,
+            env={**os.environ, "BULLETIN_CONFIG": ""},
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(f"bulletin {' '.join(args)} exited {proc.returncode}\n{proc.stderr[-4000:]}")
+        return proc
+
+    def store(self) -> Store:
+        return Store.open(self.db)
+
+
+@pytest.fixture
+def bulletin(tmp_path: Path, sample_server: SampleServer) -> Bulletin:
+    db = tmp_path / "bulletin.db"
+    config = tmp_path / "config.toml"
+    config.write_text(sample_config(sample_server, db), encoding="utf-8")
+    return Bulletin(config, db)
+
+
+def make_bulletin(tmp: Path, server: SampleServer, extra: str = "") -> Bulletin:
+    db = tmp / "bulletin.db"
+    config = tmp / "config.toml"
+    config.write_text(sample_config(server, db, extra), encoding="utf-8")
+    return Bulletin(config, db)

@@ -1,0 +1,139 @@
+"""Quality with the real model: the seed record exactly, and scores on the dev set of articles."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import pytest
+from spacy.language import Language
+from tests_nlp_helpers import ARTICLES, SHARED, read_jsonl
+
+from nlp import PIPELINE_VERSION, extract
+
+SEED_INPUT = SHARED / "dev" / "seed.input.jsonl"
+
+
+def _records(nlp: Language, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r.to_json() for r in extract(nlp, items, batch_size=8)]
+
+
+def test_seed_record_exactly(real_nlp: Language) -> None:
+    if not SEED_INPUT.exists():
+        pytest.skip("seed input not available")
+    (item,) = read_jsonl(SEED_INPUT)
+    (record,) = _records(real_nlp, [item])
+    text = item["text"]
+    assert record["id"] == "seed-000"
+    assert record["relevant"] is True
+    assert (record["url"], record["title"], record["published"]) == (None, None, None)
+    assert record["subjects"] == ["Feng", "Jiang"]
+    assert [
+        {k: v for k, v in p.items() if k not in ("evidence", "start", "end")}
+        for p in record["penalties"]
+    ] == [
+        {"person": "Feng", "kind": "imprisonment", "months": 72},
+        {"person": "Feng", "kind": "political_rights_deprivation", "months": 24},
+        {
+            "person": "Feng",
+            "kind": "asset_confiscation",
+            "amount": 500000,
+            "currency": "CNY",
+            "usd": 68607,
+        },
+        {"person": "Jiang", "kind": "imprisonment", "months": 66},
+        {"person": "Jiang", "kind": "political_rights_deprivation", "months": 24},
+        {"person": "Jiang", "kind": "asset_confiscation", "amount": 500000, "currency": "CNY"},
+    ]
+    assert record["penalties"][0]["evidence"] == "sentenced Feng to six years in prison"
+    assert {t["label"] for t in record["tactics"]} == {
+        "emotional_manipulation",
+        "financial_inducement",
+        "contract_packaging",
+        "project_collaboration",
+        "insider_exploitation",
+        "covert_communication",
+        "proxy_recruitment",
+    }
+    assert [(law["law"], law["article"]) for law in record["laws"]] == [
+        ("Counter-Espionage Law", "7"),
+        ("Guarding State Secrets Law", "46"),
+    ]
+    assert {"text": "Ministry of State Security", "label": "ORG"}.items() <= next(
+        e for e in record["entities"] if e["text"] == "Ministry of State Security"
+    ).items()
+    for field in ("entities", "tactics", "penalties", "laws"):
+        for found in record[field]:
+            assert text[found["start"] : found["end"]] == found.get("evidence", found.get("text"))
+    # Noise: the image line and the caption under it yield nothing.
+    assert all(e["start"] > text.index("\nChina's") for e in record["entities"])
+
+
+@pytest.fixture(scope="module")
+def dev_scores(real_nlp: Language, scorer: ModuleType) -> dict[str, Any]:
+    gold_path, input_path = ARTICLES / "gold.jsonl", ARTICLES / "input.jsonl"
+    if not gold_path.exists() or not input_path.exists():
+        pytest.skip("dev set of articles not available")
+    gold = {r["id"]: r for r in read_jsonl(gold_path)}
+    pred = {r["id"]: r for r in _records(real_nlp, read_jsonl(input_path))}
+    result, _ = scorer.score(gold, pred)
+    return dict(result)
+
+
+@pytest.mark.parametrize(
+    ("field", "floor"),
+    [("subjects", 0.9), ("penalties", 0.9), ("penalties_unattributed", 0.9), ("tactics", 0.85)],
+)
+def test_dev_set_f1(dev_scores: dict[str, Any], field: str, floor: float) -> None:
+    # Floors sit below today's figures (see nlp/evaluate.py); a drop means a rule regressed.
+    assert dev_scores[field]["f1"] >= floor
+
+
+def test_dev_set_relevance(dev_scores: dict[str, Any]) -> None:
+    assert dev_scores["relevance_accuracy"] >= 0.95
+
+
+def test_us_style_release(real_nlp: Language) -> None:
+    text = (
+        "WASHINGTON - A former Army analyst was sentenced today "
+        "for selling national defense information "
+        "to a foreign intelligence service.\n"
+        "Marcus Holt, 34, of Tampa, was sentenced to 48 months "
+        "in prison followed by three years of "
+        "supervised release, and was ordered to forfeit $42,000. "
+        "Holt pleaded guilty in May to conspiracy "
+        "to transmit national defense information. He had contacted the foreign service through an "
+        "online forum and offered to sell classified documents.\n"
+        '"Holt betrayed his oath," said Assistant Attorney General '
+        "Jane Doe. The offense carries a maximum "
+        "penalty of life in prison."
+    )
+    (record,) = _records(real_nlp, [{"id": "x", "text": text, "published": "2025-05-01T10:00:00Z"}])
+    assert record["relevant"] is True
+    assert record["published"] == "2025-05-01"
+    assert record["subjects"] == ["Marcus Holt"]
+    assert [
+        (p["person"], p["kind"], p.get("months", p.get("amount"))) for p in record["penalties"]
+    ] == [
+        ("Marcus Holt", "imprisonment", 48),
+        ("Marcus Holt", "supervised_release", 36),
+        ("Marcus Holt", "forfeiture", 42000),
+    ]
+    assert {"voluntary_offer", "online_approach"} <= {t["label"] for t in record["tactics"]}
+
+
+def test_irrelevant_article_has_empty_lists(real_nlp: Language) -> None:
+    text = (
+        "A man was sentenced to 15 years in prison and fined 200,000 yuan for trafficking "
+        "methamphetamine, a court in Yunnan said on Monday. Police seized 20 kilograms of drugs."
+    )
+    (record,) = _records(real_nlp, [{"id": "d", "text": text}])
+    assert record["relevant"] is False
+    assert (
+        record["subjects"] == record["penalties"] == record["tactics"] == record["entities"] == []
+    )
+
+
+def test_pipeline_version_recorded(real_nlp: Language) -> None:
+    (extraction,) = list(extract(real_nlp, [{"text": "Hello."}]))
+    assert extraction.pipeline_version == PIPELINE_VERSION

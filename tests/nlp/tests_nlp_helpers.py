@@ -1,0 +1,17 @@
+"""Paths and readers shared by the NLP tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
+SHARED = Path("/work/shared")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """One dict per non-empty line."""
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
