@@ -11,8 +11,9 @@ from bulletin.records import Article
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-# Fewer words than this is a stub, a video page or a paywall teaser, not a story.
-MIN_WORDS = 40
+# Fewer words than this is a stub, a video page or a paywall teaser, not a story. Short
+# wire items and API records (two sentences) are real stories, so the bar is low.
+MIN_WORDS = 15
 
 
 class ValidateArticlePipeline:

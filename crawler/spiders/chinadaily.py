@@ -6,10 +6,13 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlencode
 
 from parsel import Selector
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
 from crawler.base import BulletinSpider
@@ -18,6 +21,7 @@ from crawler.parsing import clean_space, decode, paragraphs, parse_time
 ARTICLE_PATH = re.compile(r"(/a/\d{6}/\d{2}/WS[0-9a-f]{24}(_\d+)?\.html|/content_\d+\.htm)$")
 UPDATED = re.compile(r"Updated:\s*(\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2})")
 TIME_FORMATS = ("%Y-%m-%d %H:%M",)
+BYLINE_PLACE = re.compile(r"\s+in\s+[A-Z][A-Za-z .'-]*$")
 SEARCH_PAGE_SIZE = 20
 # With --since the API is paged until it passes that day; this caps a runaway back-fill.
 BACKFILL_MAX_PAGES = 100
@@ -32,13 +36,33 @@ class ChinaDailySpider(BulletinSpider):
 
     name = "chinadaily"
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.search_started = False
+        crawler.signals.connect(spider.start_search, signal=signals.spider_idle)
+        return spider
+
     def discover(self) -> Iterable[Request]:
         for section in self.source.get("sections", []):
             yield self.page_request(
                 f"{self.base_url}/{section.lstrip('/')}", self.parse_listing, cb_kwargs={"depth": 1}
             )
-        for term in self.source.get("search_terms", []):
-            yield self.search_request(term, 0)
+
+    def start_search(self) -> None:
+        """Read the search API once the section pages and their articles are done.
+
+        The API's records carry text but no byline or section; going second, it only
+        adds the articles the listings did not reach (those are skipped as stored).
+        """
+        if self.search_started or self.url:
+            return
+        self.search_started = True
+        terms = self.source.get("search_terms", [])
+        for term in terms:
+            self.crawler.engine.crawl(self.search_request(term, 0))
+        if terms:
+            raise DontCloseSpider
 
     def is_article_url(self, url: str) -> bool:
         return bool(ARTICLE_PATH.search(url.split("?", 1)[0]))
@@ -113,6 +137,7 @@ class ChinaDailySpider(BulletinSpider):
         """Read one page; multi-page articles (``#div_currpage``) are fetched page by page."""
         html = decode(response)
         sel = Selector(text=html, base_url=response.url)
+        other_pages = [response.urljoin(h) for h in sel.css("#div_currpage a::attr(href)").getall()]
         content = sel.css("div#Content")
         for junk in content.css("figure, figcaption, #div_currpage, #div_page_roll1, script, style"):
             junk.drop()
@@ -121,6 +146,8 @@ class ChinaDailySpider(BulletinSpider):
             info = clean_space(sel.css(".info_l").xpath("string()").get())
             parts = [p.strip() for p in info.split("|")]
             byline = next((p[3:].strip() for p in parts if p.lower().startswith("by ")), None)
+            if byline:
+                byline = BYLINE_PLACE.sub("", byline)  # "CUI JIA in Urumqi" -> "CUI JIA"
             when = UPDATED.search(info)
             first = {
                 "url": response.meta.get("bulletin_url", response.url),
@@ -131,13 +158,12 @@ class ChinaDailySpider(BulletinSpider):
                 ),
                 "published": parse_time(when.group(1), TIME_FORMATS, self.zone) if when else None,
                 "byline": byline,
-                "section": clean_space(sel.css("#bread-nav").xpath("string()").get()) or None,
+                "section": re.sub(r"^Home\s*/\s*", "", clean_space(sel.css("#bread-nav").xpath("string()").get()))
+                or None,
                 "raw_html": html,
             }
             pending = [
-                u for u in dict.fromkeys(
-                    response.urljoin(h) for h in sel.css("#div_currpage a::attr(href)").getall()
-                )
+                u for u in dict.fromkeys(other_pages)
                 if u.split("?")[0] != response.url.split("?")[0] and self.is_article_url(u)
             ]
         if pending:

@@ -122,6 +122,8 @@ _MONEY_AFTER = [
     ("forfeiture", re.compile(r"^\s*(?:was\s+|were\s+)?forfeited\b", re.I)),
 ]
 _COORD = re.compile(r"^\s*(?:,\s*and|,|and|&)\s*$")
+# Verbs whose active subject imposes the penalty (a court, a judge), never receives it.
+_AGENT_VERBS = {"sentence", "jail", "imprison", "fine", "order", "deprive", "confiscate", "impose", "hand", "give"}
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 
 
@@ -212,7 +214,7 @@ class PenaltyFinder:
             ]
             if not hits:
                 continue
-            self._attribute(s_text, base, hits, mentions)
+            self._attribute(sent, hits, mentions)
             for hit in hits:
                 ev_start, ev_end = self._evidence(s_text, hit, hits)
                 for person in hit.persons or [""]:
@@ -391,17 +393,20 @@ class PenaltyFinder:
 
     # -- attribution -------------------------------------------------------------------
 
-    def _attribute(
-        self, s: str, base: int, hits: list[_Hit], mentions: list[tuple[int, int, str]]
-    ) -> None:
+    def _attribute(self, sent: Span, hits: list[_Hit], mentions: list[tuple[int, int, str]]) -> None:
+        s, base = sent.text, sent.start_char
         s_end = base + len(s)
         inside = [m for m in mentions if base <= m[0] < s_end]
         earlier = [m for m in mentions if m[1] <= base]
         later = [m for m in mentions if m[0] >= s_end]
+        parsed = sent.doc.has_annotation("DEP")
         for hit in hits:
             pos = base + hit.start
             before = [i for i, m in enumerate(inside) if m[1] <= pos]
-            if before:
+            index = self._syntactic_subject(sent, hit, inside) if parsed else None
+            if index is not None:
+                hit.persons = self._chain(s, base, inside, index)
+            elif before:
                 hit.persons = self._chain(s, base, inside, before[-1])
             elif inside:
                 hit.persons = self._chain(s, base, inside, 0)
@@ -414,18 +419,53 @@ class PenaltyFinder:
         if _RESPECTIVELY.search(s):
             self._respectively(hits)
 
+    def _syntactic_subject(
+        self, sent: Span, hit: _Hit, inside: list[tuple[int, int, str]]
+    ) -> int | None:
+        """Index in inside of the person the imposing verb is about: the passive subject of
+        "was sentenced", the object of "sentenced X", the subject of "received", following
+        coordinated verbs ("sentenced ..., deprived of ...") back to the first one."""
+        cues = [m for m in self.positive.finditer(sent.text[: hit.start])]
+        if not cues:
+            return None
+        cue_end = sent.start_char + cues[-1].end()
+        if any(cue_end <= start < sent.start_char + hit.start for start, _, _ in inside):
+            return None  # "sentenced Feng to ..., and Jiang to ...": the nearest name decides
+        token = sent.doc.char_span(
+            sent.start_char + cues[-1].start(), sent.start_char + cues[-1].end(), alignment_mode="expand"
+        )
+        if token is None or len(token) == 0:
+            return None
+        verb = token[0]
+        for _ in range(4):
+            for child in verb.children:
+                if child.dep_ not in ("nsubjpass", "dobj", "nsubj", "dative"):
+                    continue
+                lo, hi = child.left_edge.idx, child.idx + len(child.text)
+                for i, (start, end, _label) in enumerate(inside):
+                    if lo <= start and end <= hi:
+                        if child.dep_ == "nsubj" and verb.lemma_ in _AGENT_VERBS:
+                            break  # "the court sentenced": the agent, not the person
+                        return i
+            if verb.dep_ in ("conj", "xcomp", "advcl", "ccomp") and verb.head is not verb:
+                verb = verb.head
+            else:
+                break
+        return None
+
     @staticmethod
     def _chain(s: str, base: int, inside: list[tuple[int, int, str]], index: int) -> list[str]:
-        """The persons of a coordination ending at mention index ("Feng and Jiang")."""
-        names = _split(inside[index][2])
-        i = index
-        while i > 0:
-            prev, cur = inside[i - 1], inside[i]
-            gap = s[prev[1] - base : cur[0] - base]
-            if not _COORD.match(gap):
-                break
-            names = _split(prev[2]) + names
-            i -= 1
+        """The persons of the coordination around mention index ("Feng and Jiang")."""
+
+        def joined(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+            return bool(_COORD.match(s[a[1] - base : b[0] - base]))
+
+        first = last = index
+        while first > 0 and joined(inside[first - 1], inside[first]):
+            first -= 1
+        while last + 1 < len(inside) and joined(inside[last], inside[last + 1]):
+            last += 1
+        names = [n for m in inside[first : last + 1] for n in _split(m[2])]
         return list(dict.fromkeys(names))
 
     @staticmethod

@@ -123,12 +123,21 @@ class SubjectFinder:
             rf"^\s*,\s*(?:(?:a|an|the|who\s+is|who\s+was)\s+)?(?:[\w.'-]+\s+){{0,4}}?(?:{titles})\b",
             re.I,
         )
-        after = _alternation(terms(rows, "patient_after"))
-        self.patient_after = re.compile(
+        lead = (
             r"^(?:\s*[\(\[][^)\]]{0,40}[\)\]])?(?:\s*,[^;.]{1,120}?,)?\s+"
-            r"(?:(?:who|was|were|had|has|have|been|is|are|later|also|then|subsequently|"
-            r"eventually|previously|allegedly|reportedly|once|and|not)\s+)*"
-            rf"(?:\w+ly\s+)?(?:{after})\b",
+            r"(?:(?:who|later|also|then|subsequently|eventually|previously|allegedly|reportedly|once|"
+            r"and|not)\s+)*"
+        )
+        aux = r"(?:was|were|is|are|be|been|being|has|have|had|get|got)\s+"
+        adverbs = (
+            r"(?:(?:\w+ly|each|also|later|then|both|all|not|since|already|jointly|separately)\s+)*"
+        )
+        passive = _alternation(terms(rows, "patient_after"))
+        actor = _alternation(terms(rows, "actor_after"))
+        # "X was sentenced" makes X the case's subject; "Judge X sentenced Y" does not, so
+        # these verbs need an auxiliary, while acts ("X pleaded guilty") do not.
+        self.patient_after = re.compile(
+            rf"{lead}(?:(?:{aux})+{adverbs}(?:{passive})|(?:{aux})*{adverbs}(?:{actor}))\b",
             re.I,
         )
         before = _alternation(terms(rows, "patient_before"))

@@ -1,0 +1,52 @@
+"""Real crawls of the Justice Department sample site: the JSON API, RSS and the bot challenge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bulletin.sample_server import SampleServer
+from tests.conftest import Bulletin, make_bulletin
+from tests.crawler.oracle import check, stored_by_path
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory, sample_server: SampleServer) -> Bulletin:
+    bulletin = make_bulletin(tmp_path_factory.mktemp("doj"), sample_server)
+    proc = bulletin.run("crawl", "doj")
+    bulletin.output = proc.stdout  # type: ignore[attr-defined]
+    return bulletin
+
+
+def test_every_expected_release_is_stored(crawled: Bulletin, expected: dict[str, Any],
+                                          sample_server: SampleServer) -> None:
+    with crawled.store() as store:
+        assert check(store, sample_server.base("doj"), expected["doj"]["article"]) == []
+
+
+def test_challenge_page_is_reported_blocked_not_stored(crawled: Bulletin, expected: dict[str, Any],
+                                                       sample_server: SampleServer) -> None:
+    [awkward] = expected["doj"]["awkward"]
+    with crawled.store() as store:
+        stored = stored_by_path(store, sample_server.base("doj"))
+        [stats] = store.run_stats(store.runs(1)[0]["id"])
+    assert awkward["path"] not in stored
+    assert stats.dropped.get("challenge") == 1
+    assert stats.blocked
+    assert "doj [blocked]" in crawled.output  # type: ignore[attr-defined]
+
+
+def test_only_relevant_keeps_security_cases(tmp_path: Any, sample_server: SampleServer,
+                                            expected: dict[str, Any]) -> None:
+    bulletin = make_bulletin(tmp_path, sample_server)
+    bulletin.run("crawl", "doj", "--only-relevant")
+    with bulletin.store() as store:
+        stored = stored_by_path(store, sample_server.base("doj"))
+        [stats] = store.run_stats(store.runs(1)[0]["id"])
+    relevant = {e["path"] for e in expected["doj"]["article"] if e["relevant"]}
+    assert set(stored) == relevant
+    # An irrelevant release reached by both the API and RSS is dropped twice (nothing is stored).
+    assert stats.dropped["irrelevant"] >= len(expected["doj"]["article"]) - len(relevant)
