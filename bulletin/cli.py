@@ -18,6 +18,8 @@ from bulletin.records import CrawlStats
 
 logger = logging.getLogger(__name__)
 
+NOISY = ("scrapy", "twisted", "asyncio", "filelock", "charset_normalizer", "htmldate", "trafilatura", "py.warnings")
+
 
 def configure_logging(verbose: int, quiet: bool) -> None:
     """Set up logging once, for the CLI only (library code never adds handlers)."""
@@ -26,12 +28,13 @@ def configure_logging(verbose: int, quiet: bool) -> None:
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+        # Scrapy's INFO lines (enabled middlewares, the stats dump) drown our progress
+        # lines: shown only with -v. A handler filter, because Scrapy resets its loggers'
+        # levels when a crawler process starts.
+        library_level = level if verbose else max(level, logging.WARNING)
+        handler.addFilter(lambda r: not r.name.startswith(NOISY) or r.levelno >= library_level)
         root.addHandler(handler)
     root.setLevel(level)
-    # Scrapy's INFO lines (enabled middlewares, the stats dump) drown our progress lines:
-    # shown only with -v.
-    for noisy in ("scrapy", "twisted", "asyncio", "filelock", "charset_normalizer", "htmldate", "trafilatura"):
-        logging.getLogger(noisy).setLevel(level if verbose else max(level, logging.WARNING))
 
 
 class BulletinGroup(click.Group):

@@ -100,11 +100,7 @@ def run_crawl(
     """Crawl the targets into the archive as one run; return its per-source figures."""
     with Store.open(settings.db_path) as store:
         run_id = store.start_run(command)
-    scrapy_levels = {name: logging.getLogger(name).level for name in ("scrapy", "twisted", "filelock")}
     process = CrawlerProcess(scrapy_settings(settings, run_id))
-    # CrawlerProcess re-runs logging.config for Scrapy's loggers; keep the CLI's choice.
-    for name, level in scrapy_levels.items():
-        logging.getLogger(name).setLevel(level)
     reasons: list[str] = []
     for target in targets:
         crawler = process.create_crawler(target.source.kind)
@@ -137,7 +133,9 @@ def health(last: CrawlStats | None) -> str:
     if last is None:
         return "never crawled"
     if last.blocked:
-        return "blocked (bot challenge)"
+        if last.new + last.updated + last.duplicates + last.skipped == 0:
+            return "blocked (bot challenge)"
+        return f"partly blocked ({last.dropped.get('challenge', 0)} challenge pages)"
     if last.requested == 0:
         return "no requests (robots.txt or config?)"
     if last.found == 0 and last.errors == 0:

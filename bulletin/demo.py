@@ -83,5 +83,10 @@ def run_demo(out: Path) -> int:
         # demo run in this process.
         code = subprocess.call([sys.executable, "-m", "bulletin", "--config", str(config), "crawl"])  # noqa: S603
         subprocess.call([sys.executable, "-m", "bulletin", "--config", str(config), "sources"])  # noqa: S603
+    print(
+        "The sample sites include deliberately awkward pages (a 404, a 500, a timeout, a huge page,\n"
+        "a bot challenge, a GBK page declared UTF-8...): the warnings above are those, counted\n"
+        "in the table rather than failing the run."
+    )
     print(f"demo archive: {db}\nconfig used: {config}")
     return code

@@ -12,30 +12,75 @@ MAX_COUNT = 3
 
 
 @dataclass(frozen=True, slots=True)
+class Phrase:
+    pattern: re.Pattern[str]
+    weight: float
+    anchors: tuple[str, ...]  # one of these substrings must occur for the pattern to match
+
+
+@dataclass(frozen=True, slots=True)
 class Rules:
-    topic: tuple[tuple[re.Pattern[str], float], ...]
-    case: tuple[re.Pattern[str], ...]
+    topic: tuple[Phrase, ...]
+    case: re.Pattern[str]
 
 
 @cache
 def load_rules() -> Rules:
     data = tomllib.loads(resources.files("bulletin").joinpath("data/relevance.toml").read_text("utf-8"))
     return Rules(
-        topic=tuple((_compile(p), float(w)) for p, w in data["topic"].items()),
-        case=tuple(_compile(p) for p in data["case"]),
+        topic=tuple(Phrase(_compile(p), float(w), anchors(p)) for p, w in data["topic"].items()),
+        case=_compile("|".join(f"(?:{p})" for p in data["case"])),
     )
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
+    # Texts are case-folded before matching: cheaper than IGNORECASE.
+    return re.compile(rf"\b(?:{pattern})\b")
+
+
+def anchors(pattern: str) -> tuple[str, ...]:
+    """Literal substrings, one per top-level alternative, that a match must contain.
+
+    A regular expression scan costs far more than ``str.__contains__``; most phrases
+    never occur in a given article, so checking their anchors first skips most scans.
+    An alternative without a literal of 3+ letters outside brackets gives no anchors
+    (the pattern is always scanned).
+    """
+    found = []
+    for alternative in _top_level(pattern):
+        # Groups, classes, escapes and optional characters may be absent or vary: they
+        # split the alternative into the literal runs that must be there.
+        literal = re.sub(r"\([^()]*\)[?*]?|\[[^\]]*\][?*]?|\\.|.[?*]", "\0", alternative)
+        runs = [run.strip() for run in literal.split("\0")]
+        best = max((run for run in runs if len(run) >= 3 and "(" not in run), key=len, default=None)
+        if best is None:
+            return ()
+        found.append(best)
+    return tuple(found)
+
+
+def _top_level(pattern: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in pattern:
+        depth += char == "("
+        depth -= char == ")"
+        if char == "|" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current]
 
 
 def relevance(title: str, text: str, threshold: float, rules: Rules | None = None) -> tuple[bool, float]:
     """Return (relevant, score): the weighted topic score, and whether it is a case report."""
     rules = rules or load_rules()
+    title, text = title.casefold(), text.casefold()
     score = 0.0
-    for pattern, weight in rules.topic:
-        hits = min(len(pattern.findall(text)), MAX_COUNT) + 2 * min(len(pattern.findall(title)), 1)
-        score += weight * hits
-    is_case = any(p.search(text) or p.search(title) for p in rules.case)
+    for phrase in rules.topic:
+        if phrase.anchors and not any(a in text or a in title for a in phrase.anchors):
+            continue
+        hits = min(len(phrase.pattern.findall(text)), MAX_COUNT) + 2 * min(len(phrase.pattern.findall(title)), 1)
+        score += phrase.weight * hits
+    is_case = bool(rules.case.search(text) or rules.case.search(title))
     return (is_case and score >= threshold), round(score, 2)

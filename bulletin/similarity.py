@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ _rng = np.random.default_rng(20261127)  # fixed: signatures must be stable acros
 _A = _rng.integers(1, int(_PRIME), size=PERMUTATIONS, dtype=np.uint64)
 _B = _rng.integers(0, int(_PRIME), size=PERMUTATIONS, dtype=np.uint64)
 _WORD = re.compile(r"\w+")
+_BASE = np.uint64(1_000_003)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +53,14 @@ def signature(text: str) -> Signature | None:
     words = _WORD.findall(text.casefold())
     if len(words) < SHINGLE_WORDS * 4:
         return None
-    shingles = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
-    hashes = np.fromiter(
-        (int.from_bytes(hashlib.blake2b(s.encode(), digest_size=8).digest(), "little") for s in shingles),
-        dtype=np.uint64,
-        count=len(shingles),
-    ) % _PRIME
+    # Each shingle's hash is a polynomial of its words' CRC-32s, computed for all shingles
+    # at once; CRC-32 is stable across processes, unlike hash().
+    ids = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
+    n = len(words) - SHINGLE_WORDS + 1
+    hashes = np.zeros(n, dtype=np.uint64)
+    for k in range(SHINGLE_WORDS):
+        hashes = hashes * _BASE + ids[k : k + n]  # wraps mod 2**64, as intended
+    hashes = np.unique(hashes) % _PRIME
     # (a*x + b) mod p for every permutation and shingle; uint64 products wrap, which keeps
     # them a family of hash functions even though it is not exact arithmetic mod p.
     permuted = (np.outer(_A, hashes) + _B[:, None]) % _PRIME

@@ -291,11 +291,12 @@ class Store:
             if story_id is None:
                 story_id = article_id
                 self.conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
-            self._index_bands(article_id, sig)
+            self._index_bands(article_id, sig, replace=False)
         return Saved(article_id, "new", story_id)
 
-    def _index_bands(self, article_id: int, sig: Signature | None) -> None:
-        self.conn.execute("DELETE FROM article_bands WHERE article_id = ?", (article_id,))
+    def _index_bands(self, article_id: int, sig: Signature | None, replace: bool = True) -> None:
+        if replace:
+            self.conn.execute("DELETE FROM article_bands WHERE article_id = ?", (article_id,))
         if sig is not None:
             self.conn.executemany(
                 "INSERT INTO article_bands (article_id, band, hash) VALUES (?, ?, ?)",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 from typing import TYPE_CHECKING, Self
 
 from scrapy import signals
@@ -86,11 +85,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 
 # Akamai Bot Manager's interstitial (justice.gov) and the usual JS challenge pages: the
-# page is a small HTML shell that redirects to itself with a token.
-CHALLENGE_MARKERS = re.compile(
-    rb"bm-verify=|akamai-logo|Powered and protected by|cf-browser-verification|challenge-platform"
-    rb"|_Incapsula_Resource|Please enable JavaScript and cookies to continue",
-    re.IGNORECASE,
+# page is a small HTML shell that redirects to itself with a token. Lower-case byte
+# strings, checked with plain substring search (this runs on every response).
+CHALLENGE_MARKERS = (
+    b"bm-verify=", b"akamai-logo", b"powered and protected by", b"cf-browser-verification",
+    b"challenge-platform", b"_incapsula_resource", b"please enable javascript and cookies to continue",
 )
 CHALLENGE_MAX_BYTES = 20_000  # real articles are larger; challenge shells are a few KB
 
@@ -107,7 +106,10 @@ class DetectChallengeMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         body = response.body
-        if len(body) <= CHALLENGE_MAX_BYTES and CHALLENGE_MARKERS.search(body):
+        if len(body) > CHALLENGE_MAX_BYTES:
+            return response
+        body = body.lower()
+        if any(marker in body for marker in CHALLENGE_MARKERS):
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("bulletin/dropped/challenge")
             logger.warning("bot challenge instead of content at %s", request.url)

@@ -30,6 +30,8 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# The spider's errback logs and counts each failure once; Scrapy's own line would repeat it.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 # Exponential back-off between retries (crawler.middlewares.BackoffRetryMiddleware).
 RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0

@@ -153,14 +153,26 @@ def _finding(
 
 
 def to_extraction(doc: Doc, meta: dict[str, Any]) -> Extraction:
-    """Turn one processed doc into its record; spans become Findings and dicts here."""
+    """Turn one processed doc into its record; spans become Findings and dicts here.
+
+    Entities keep the model's labels (PERSON, ORG, GPE, NORP, DATE, MONEY, LAW). Our rules
+    (nlp/patterns/entities.jsonl) label agencies and courts ORG and laws LAW; a rule-made
+    entity's Finding carries attrs {"rule": "agency" | "court" | "law"}.
+    """
     text = meta["text"]
     if doc.cats.get(RELEVANCE_CAT, 0.0) < 0.5:
         return _empty(meta)
     noise = noise_ranges(doc)
     subjects = list(dict.fromkeys(s.label_ for s in doc.spans.get(SUBJECTS_KEY, [])))
     entities = tuple(
-        _finding("entity", e.label_, text, e.start_char, e.end_char)
+        _finding(
+            "entity",
+            e.label_,
+            text,
+            e.start_char,
+            e.end_char,
+            {"rule": e.ent_id_} if e.ent_id_ else None,
+        )
         for e in doc.ents
         if e.label_ in ENTITY_LABELS and not in_ranges(e.start_char, e.end_char, noise)
     )

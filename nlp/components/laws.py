@@ -20,11 +20,12 @@ from nlp.components.common import (
 logger = logging.getLogger(__name__)
 
 _ARTICLE_BEFORE = re.compile(
-    r"(?P<art>\b(?:Articles?|Sections?|Paragraph|Clause)\s+\d+[\w()]*"
+    r"(?P<art>\b(?i:Articles?|Sections?|Paragraph|Clause)\s+\d+[\w()]*"
     r"(?:\s*(?:,|and|,\s*and)\s*\d+[\w()]*)*)\s+of\s+(?:the\s+|China's\s+)?$"
 )
 _PRC_AFTER = re.compile(r"^\s+of\s+the\s+People['\u2019]s\s+Republic\s+of\s+China|^\s+\(PRC\)")
-_LAW_WORD = re.compile(r"\b(?:Law|Act|Code|Regulations?|Ordinance|U\.S\.C\.|USC)\b")
+_LAW_WORD = re.compile(r"\b(?:Law|Act|Code|Regulations?|Ordinance)\b|\bU\.?S\.?C\b")
+_YEAR_AFTER = re.compile(r"^,?\s+(?:of\s+)?(?P<year>(?:1[89]|20)\d\d)\b")
 _NORMALISE = re.compile(
     r"^(?:the\s+|China's\s+|PRC\s+)|\s+of\s+the\s+People['\u2019]s\s+Republic\s+of\s+China$"
 )
@@ -81,6 +82,10 @@ class LawCollector:
             if tail:
                 end += tail.end()
             law = _NORMALISE.sub("", _NORMALISE.sub("", name.strip())).strip()
+            year = _YEAR_AFTER.match(text[end : end + 12])
+            if year and not re.search(r"\d{4}$", law):
+                end += year.end()
+                law = f"{law} {year.group('year')}"
             span = char_span(doc, start, end, label="LAW")
             if span is None:
                 continue

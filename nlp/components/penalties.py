@@ -37,6 +37,11 @@ _REPRIEVE = [
         rf"\bdeath\s+(?:sentence|penalty)\s+(?:was\s+)?suspended\s+for\s+(?P<dur>{_D})", re.I
     ),
     re.compile(
+        r"\b(?:to\s+)?death\s*,?\s+(?:with\s+(?:a\s+)?(?:reprieve|suspension)\s+|suspended\s+)"
+        rf"(?:of\s+|for\s+)(?P<dur>{_D})",
+        re.I,
+    ),
+    re.compile(
         r"\b(?:suspended\s+death\s+(?:sentence|penalty)|death\s+(?:sentence|penalty\s+)?with\s+"
         r"(?:a\s+)?reprieve)",
         re.I,
@@ -88,10 +93,16 @@ _PRISON_AFTER = re.compile(
 )
 _PRISON_BEFORE = re.compile(
     r"(?:\b(?:sentenced|sentencing)\b[^;]{0,100}?\bto|\b(?:jailed|imprisoned|incarcerated)\s+for"
-    r"|\b(?:imprisonment|term|sentence|incarceration)\s+of|\bserve|\bserved|\bserving)"
+    r"|\b(?:imprisonment|term|sentence|incarceration)\s+of|\bserve)"
     r"\s+(?:a\s+|an\s+|another\s+|a\s+total\s+of\s+|total\s+of\s+)?$",
     re.I,
 )
+# "was given eight years", "got 10 years": a bare duration right after a receiving verb,
+# ending its clause, is a prison term.
+_RECEIVED_BEFORE = re.compile(
+    r"\b(?:received|receives|got|given|handed|gave|awarded|jailed|imprisoned)\s+(?:a\s+|an\s+)?$", re.I
+)
+_CLAUSE_END_AFTER = re.compile(r"^\s*(?:[.,;]|for\b|on\b|after\b|in\b|$)")
 _LIST_BEFORE = re.compile(
     rf"{_D}(?:\s+(?:in\s+prison|of\s+imprisonment|imprisonment))?\s*(?:,\s*and|,|and)\s*$", re.I
 )
@@ -121,9 +132,21 @@ _MONEY_AFTER = [
     ("fine", re.compile(r"^\s*(?:criminal\s+)?fines?\b", re.I)),
     ("forfeiture", re.compile(r"^\s*(?:was\s+|were\s+)?forfeited\b", re.I)),
 ]
-_COORD = re.compile(r"^\s*(?:,\s*and|,|and|&)\s*$")
+# Names joined by "and" or commas, allowing short appositives: "Liang, 64, and Lu, 63,".
+_COORD = re.compile(r"^(?:\s*,[^,;.()]{1,40}){0,2}\s*(?:,\s*and|,|and|&)\s*$")
 # Verbs whose active subject imposes the penalty (a court, a judge), never receives it.
-_AGENT_VERBS = {"sentence", "jail", "imprison", "fine", "order", "deprive", "confiscate", "impose", "hand", "give"}
+_AGENT_VERBS = {
+    "sentence",
+    "jail",
+    "imprison",
+    "fine",
+    "order",
+    "deprive",
+    "confiscate",
+    "impose",
+    "hand",
+    "give",
+}
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 
 
@@ -285,7 +308,8 @@ class PenaltyFinder:
             listed = _LIST_BEFORE.search(before) and any(
                 abs(m.start() - e) < 40 for e in accepted_ends
             )
-            if not (tail or _PRISON_BEFORE.search(before) or listed):
+            received = _RECEIVED_BEFORE.search(before) and _CLAUSE_END_AFTER.match(after)
+            if not (tail or _PRISON_BEFORE.search(before) or listed or received):
                 continue
             months = parse_duration(m.group(0))
             if not months:
@@ -312,30 +336,40 @@ class PenaltyFinder:
 
     def _money(self, s: str, hits: list[_Hit], taken: list[tuple[int, int]]) -> None:
         used_kinds: set[str] = set()
+        previous_end = 0
+        previous_kind: str | None = None
         for money in find_money(s):
             if in_ranges(money.start, money.end, taken):
                 continue
-            clause = re.split(r"[;]|\.\s", s[: money.start])[-1][-90:]
+            # Only words since the previous amount govern this one: "fined 10,000 yuan, and
+            # his gains of 40,000 yuan were confiscated".
+            gap = s[previous_end : money.start]
+            clause = re.split(r"[;]|\.\s", gap)[-1][-90:]
+            previous_end = money.end
             after = s[money.end : money.end + 50]
             if _RESTITUTION.match(after):
+                previous_kind = None
                 continue
             kind = None
             end = money.end
+            for name, rx in _MONEY_AFTER:
+                m = rx.match(after)
+                if m:
+                    kind, end = name, money.end + m.end()
+                    break
             best = -1
-            for name, rx in (
-                ("asset_confiscation", _CONFISCATE),
-                ("fine", _FINE),
-                ("forfeiture", _FORFEIT),
-            ):
-                for m in rx.finditer(clause):
-                    if m.start() > best:
-                        best, kind = m.start(), name
             if kind is None:
-                for name, rx in _MONEY_AFTER:
-                    m = rx.match(after)
-                    if m:
-                        kind, end = name, money.end + m.end()
-                        break
+                for name, rx in (
+                    ("asset_confiscation", _CONFISCATE),
+                    ("fine", _FINE),
+                    ("forfeiture", _FORFEIT),
+                ):
+                    for m in rx.finditer(clause):
+                        if m.start() > best:
+                            best, kind = m.start(), name
+            if kind is None and previous_kind and re.fullmatch(r"\s*(?:,|and|,\s*and|or)\s*", gap):
+                kind = previous_kind  # "confiscated 180,000 yuan and 60,000 yuan ... respectively"
+            previous_kind = kind
             if kind is None:
                 continue
             fields: dict[str, Any] = {}
@@ -393,7 +427,9 @@ class PenaltyFinder:
 
     # -- attribution -------------------------------------------------------------------
 
-    def _attribute(self, sent: Span, hits: list[_Hit], mentions: list[tuple[int, int, str]]) -> None:
+    def _attribute(
+        self, sent: Span, hits: list[_Hit], mentions: list[tuple[int, int, str]]
+    ) -> None:
         s, base = sent.text, sent.start_char
         s_end = base + len(s)
         inside = [m for m in mentions if base <= m[0] < s_end]
@@ -432,7 +468,9 @@ class PenaltyFinder:
         if any(cue_end <= start < sent.start_char + hit.start for start, _, _ in inside):
             return None  # "sentenced Feng to ..., and Jiang to ...": the nearest name decides
         token = sent.doc.char_span(
-            sent.start_char + cues[-1].start(), sent.start_char + cues[-1].end(), alignment_mode="expand"
+            sent.start_char + cues[-1].start(),
+            sent.start_char + cues[-1].end(),
+            alignment_mode="expand",
         )
         if token is None or len(token) == 0:
             return None
@@ -441,11 +479,13 @@ class PenaltyFinder:
             for child in verb.children:
                 if child.dep_ not in ("nsubjpass", "dobj", "nsubj", "dative"):
                     continue
-                lo, hi = child.left_edge.idx, child.idx + len(child.text)
+                if child.dep_ == "nsubj" and verb.lemma_ in _AGENT_VERBS:
+                    continue  # "the court sentenced": the agent, not the person
+                lo = child.left_edge.idx
+                hi = child.right_edge.idx + len(child.right_edge.text)
+                # The first name in the phrase is its head's: "Li, who recruited Xu, was ..."
                 for i, (start, end, _label) in enumerate(inside):
                     if lo <= start and end <= hi:
-                        if child.dep_ == "nsubj" and verb.lemma_ in _AGENT_VERBS:
-                            break  # "the court sentenced": the agent, not the person
                         return i
             if verb.dep_ in ("conj", "xcomp", "advcl", "ccomp") and verb.head is not verb:
                 verb = verb.head

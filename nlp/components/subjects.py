@@ -34,7 +34,7 @@ _PINYIN = re.compile(rf"^(?:{_PINYIN_SYLLABLE}){{1,3}}$", re.I)
 _AGE_NAME = re.compile(
     r"\b(?P<name>[A-Z][a-z'\u2019-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z'\u2019-]+){1,2}),\s+(?:age\s+)?\d{2},"
 )
-_COORD_GAP = re.compile(r"^\s*(?:,\s*and|,|and|&)\s*$")
+_COORD_GAP = re.compile(r"^(?:\s*,[^,;.()]{1,40}){0,2}\s*(?:,\s*and|,|and|&)\s*$")
 _GROUP_SIZE = {
     "two": 2,
     "both": 2,
@@ -119,6 +119,8 @@ class SubjectFinder:
         self.title_prefix = re.compile(
             rf"^(?i:mr\.?\s+|mrs\.?\s+|ms\.?\s+)?(?i:{titles})\.?\s+(?=[A-Z])"
         )
+        ranks = _alternation(terms(rows, "rank"))
+        self.rank_prefix = re.compile(rf"^(?:(?i:{ranks})\s+)+(?=[A-Z])")
         self.title_after = re.compile(
             rf"^\s*,\s*(?:(?:a|an|the|who\s+is|who\s+was)\s+)?(?:[\w.'-]+\s+){{0,4}}?(?:{titles})\b",
             re.I,
@@ -185,6 +187,16 @@ class SubjectFinder:
             return None
         return name
 
+    def _strip_prefix(self, raw: str) -> tuple[str, bool]:
+        """Drop ranks ("Sergeant") and titles ("Judge") before a name; a title marks an official."""
+        rank = self.rank_prefix.match(raw)
+        if rank:
+            raw = raw[rank.end() :]
+        title = self.title_prefix.match(raw)
+        if title:
+            return raw[title.end() :], True
+        return raw, False
+
     def _candidates(self, doc: Doc, noise: list[tuple[int, int]]) -> list[_Mention]:
         text = doc.text
         found: list[_Mention] = []
@@ -194,17 +206,15 @@ class SubjectFinder:
                 if name and not in_ranges(m.start("name"), m.end("name"), noise):
                     found.append(_Mention(m.start("name"), m.end("name"), name, intro=True))
         for m in _AGE_NAME.finditer(text):
-            name = self._clean_name(m.group("name"))
+            raw, official = self._strip_prefix(m.group("name"))
+            name = self._clean_name(raw)
             if name and not in_ranges(m.start(), m.end(), noise):
-                found.append(_Mention(m.start("name"), m.start("name") + len(name), name))
+                start = m.start("name") + max(m.group("name").find(name), 0)
+                found.append(_Mention(start, start + len(name), name, official=official))
         for ent in doc.ents:
             if ent.label_ != "PERSON" or in_ranges(ent.start_char, ent.end_char, noise):
                 continue
-            raw = ent.text
-            official = False
-            title = self.title_prefix.match(raw)
-            if title:
-                raw, official = raw[title.end() :], True
+            raw, official = self._strip_prefix(ent.text)
             name = self._clean_name(raw)
             if not name:
                 continue

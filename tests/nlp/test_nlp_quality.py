@@ -9,7 +9,7 @@ import pytest
 from spacy.language import Language
 from tests_nlp_helpers import ARTICLES, SHARED, read_jsonl
 
-from nlp import PIPELINE_VERSION, extract
+from nlp import PIPELINE_VERSION, build_nlp, extract
 
 SEED_INPUT = SHARED / "dev" / "seed.input.jsonl"
 
@@ -137,3 +137,8 @@ def test_irrelevant_article_has_empty_lists(real_nlp: Language) -> None:
 def test_pipeline_version_recorded(real_nlp: Language) -> None:
     (extraction,) = list(extract(real_nlp, [{"text": "Hello."}]))
     assert extraction.pipeline_version == PIPELINE_VERSION
+
+
+def test_missing_model_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="not installed"):
+        build_nlp("en_no_such_model_xyz")

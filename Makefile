@@ -1,0 +1,37 @@
+# The README's commands. Each target sets up what it needs in .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install demo test test-fast lint bench clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+## demo: run the main job end to end on the bundled sample sites (no internet needed)
+demo: $(INSTALLED)
+	$(VENV)/bin/bulletin demo
+
+## test: the whole suite, slow end-to-end crawls included
+test: $(INSTALLED)
+	$(PY) -m pytest
+
+## test-fast: skip the tests that run whole crawls in child processes
+test-fast: $(INSTALLED)
+	$(PY) -m pytest -m "not slow"
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: $(INSTALLED)
+	$(PY) bench/crawl.py
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache
