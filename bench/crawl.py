@@ -51,20 +51,19 @@ BARE_SPIDER = textwrap.dedent(
     base, sections = sys.argv[1], sys.argv[2].split(",")
     process = CrawlerProcess({
         "ROBOTSTXT_OBEY": True, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
-        "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": %d,
+        "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": __CONCURRENCY__,
         "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False,
     })
     process.crawl(Bare, base=base, sections=sections)
     process.start()
     """
-    % CONCURRENCY
-)
+).replace("__CONCURRENCY__", str(CONCURRENCY))
 
 
 def timed(command: list[str]) -> tuple[float, float]:
     """Wall seconds and the child's own peak RSS in MiB (os.wait4 gives per-child usage)."""
     start = time.perf_counter()
-    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)  # noqa: S603
+    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -89,7 +88,7 @@ def main() -> None:
                 textwrap.dedent(
                     f"""
                     [store]
-                    path = "{Path(tmp) / 'bench.db'}"
+                    path = "{Path(tmp) / "bench.db"}"
                     [crawl]
                     download_delay = 0.0
                     autothrottle = false
@@ -105,7 +104,16 @@ def main() -> None:
             )
             bare_s, bare_mem = timed([sys.executable, str(bare_script), base, ",".join(sections)])
             ours_s, ours_mem = timed(
-                [sys.executable, "-m", "bulletin", "-q", "--config", str(config), "crawl", "globaltimes"]
+                [
+                    sys.executable,
+                    "-m",
+                    "bulletin",
+                    "-q",
+                    "--config",
+                    str(config),
+                    "crawl",
+                    "globaltimes",
+                ]
             )
     n = args.articles
     print(f"articles: {n} pages on loopback, concurrency {CONCURRENCY}")

@@ -18,7 +18,16 @@ from bulletin.records import CrawlStats
 
 logger = logging.getLogger(__name__)
 
-NOISY = ("scrapy", "twisted", "asyncio", "filelock", "charset_normalizer", "htmldate", "trafilatura", "py.warnings")
+NOISY = (
+    "scrapy",
+    "twisted",
+    "asyncio",
+    "filelock",
+    "charset_normalizer",
+    "htmldate",
+    "trafilatura",
+    "py.warnings",
+)
 
 
 def configure_logging(verbose: int, quiet: bool) -> None:
@@ -59,9 +68,17 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
 
 @click.group(cls=BulletinGroup)
 @click.version_option(__version__, prog_name="bulletin")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="TOML config file (default: $BULLETIN_CONFIG or ~/.config/bulletin/config.toml).")
-@click.option("--db", type=click.Path(dir_okay=False), help="SQLite archive (default: store.path, $BULLETIN_DB).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="TOML config file (default: $BULLETIN_CONFIG or ~/.config/bulletin/config.toml).",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help="SQLite archive (default: store.path, $BULLETIN_DB).",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
 @click.pass_context
@@ -78,8 +95,14 @@ def cli(ctx: click.Context, config_path: str | None, db: str | None, verbose: in
 @click.option("--refresh", is_flag=True, help="Fetch articles again even if already stored.")
 @click.option("--only-relevant", is_flag=True, help="Store only articles that report a security case.")
 @click.pass_obj
-def crawl(settings: Settings, targets: tuple[str, ...], since: date | None, until: date | None,
-          refresh: bool, only_relevant: bool) -> None:
+def crawl(
+    settings: Settings,
+    targets: tuple[str, ...],
+    since: date | None,
+    until: date | None,
+    refresh: bool,
+    only_relevant: bool,
+) -> None:
     """Crawl sources into the archive.
 
     TARGETS are source names (see `bulletin sources`) or URLs of one article, feed or
@@ -89,12 +112,24 @@ def crawl(settings: Settings, targets: tuple[str, ...], since: date | None, unti
     from bulletin.crawl import resolve_targets, run_crawl
 
     settings, chosen = resolve_targets(settings, list(targets))
-    click.echo(f"crawling {', '.join(t.url or t.source.name for t in chosen)} into {settings.db_path}", err=True)
-    result = run_crawl(settings, chosen, since=since, until=until, refresh=refresh,
-                       only_relevant=only_relevant, command="bulletin crawl " + " ".join(targets))
+    click.echo(
+        f"crawling {', '.join(t.url or t.source.name for t in chosen)} into {settings.db_path}",
+        err=True,
+    )
+    result = run_crawl(
+        settings,
+        chosen,
+        since=since,
+        until=until,
+        refresh=refresh,
+        only_relevant=only_relevant,
+        command="bulletin crawl " + " ".join(targets),
+    )
     click.echo(summary_table(result.stats))
-    click.echo(f"run {result.run_id} {result.status}: {sum(s.new for s in result.stats)} new articles "
-               f"in {settings.db_path}")
+    click.echo(
+        f"run {result.run_id} {result.status}: {sum(s.new for s in result.stats)} new articles "
+        f"in {settings.db_path}"
+    )
     if result.status != "finished":
         sys.exit(1)
 
@@ -106,10 +141,22 @@ def summary_table(rows: list[CrawlStats]) -> str:
     for s in rows:
         dropped = _breakdown(s.dropped)
         errors = _breakdown(s.error_kinds)
-        lines.append((s.source + (" [blocked]" if s.blocked else ""), str(s.requested), str(s.new),
-                      str(s.updated), str(s.duplicates), str(s.skipped), dropped, errors))
+        lines.append(
+            (
+                s.source + (" [blocked]" if s.blocked else ""),
+                str(s.requested),
+                str(s.new),
+                str(s.updated),
+                str(s.duplicates),
+                str(s.skipped),
+                dropped,
+                errors,
+            )
+        )
     widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in lines)
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in lines
+    )
 
 
 def _breakdown(counts: dict[str, int]) -> str:
@@ -132,8 +179,17 @@ def sources(settings: Settings) -> None:
     lines = [head]
     for row in overview:
         src = settings.sources[row["source"]]
-        lines.append((row["source"], src.kind, "yes" if src.enabled else "no", str(row["articles"]),
-                      str(row["relevant"]), (row["last_crawl"] or "-")[:19], health(row["last"])))
+        lines.append(
+            (
+                row["source"],
+                src.kind,
+                "yes" if src.enabled else "no",
+                str(row["articles"]),
+                str(row["relevant"]),
+                (row["last_crawl"] or "-")[:19],
+                health(row["last"]),
+            )
+        )
     widths = [max(len(r[i]) for r in lines) for i in range(len(head))]
     for r in lines:
         click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
@@ -154,8 +210,12 @@ def runs(settings: Settings, limit: int) -> None:
 
 
 @cli.command("serve-sample")
-@click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              default=None, help="Folder of sample sites (default: the bundled ones).")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Folder of sample sites (default: the bundled ones).",
+)
 def serve_sample(root: Path | None) -> None:
     """Serve the bundled sample sites on loopback until Ctrl-C (for trying spiders offline)."""
     from bulletin.demo import sample_root
@@ -172,8 +232,13 @@ def serve_sample(root: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-output"),
-              show_default=True, help="Folder for the demo's database and outputs.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Folder for the demo's database and outputs.",
+)
 def demo(out: Path) -> None:
     """Run the main job end to end on the bundled sample sites (no internet needed)."""
     from bulletin.demo import run_demo

@@ -32,7 +32,9 @@ SETTINGS: dict[str, Key] = {
     "crawl.contact": Key(str, "Contact address put in the User-Agent so site owners can reach you."),
     "crawl.user_agent": Key(str, "User-Agent header; {version} and {contact} are filled in."),
     "crawl.obey_robots": Key(bool, "Obey robots.txt (Scrapy ROBOTSTXT_OBEY)."),
-    "crawl.download_delay": Key((int, float), "Seconds between requests to one domain (AutoThrottle's floor)."),
+    "crawl.download_delay": Key(
+        (int, float), "Seconds between requests to one domain (AutoThrottle's floor)."
+    ),
     "crawl.concurrency_per_domain": Key(int, "Parallel requests per domain."),
     "crawl.autothrottle": Key(bool, "Adapt the delay to the server's latency (Scrapy AutoThrottle)."),
     "crawl.timeout": Key((int, float), "Seconds before a request times out."),
@@ -269,5 +271,9 @@ def _source(name: str, table: dict[str, Any], origin: str) -> SourceConfig:
         raise ConfigError(f"{origin}: sources.{name}.base_url: expected an http(s) URL, got {base_url!r}")
     options = {k: v for k, v in table.items() if k not in {"kind", "enabled", "base_url"}}
     return SourceConfig(
-        name=name, kind=kind, enabled=table.get("enabled", True), base_url=base_url.rstrip("/"), options=options
+        name=name,
+        kind=kind,
+        enabled=table.get("enabled", True),
+        base_url=base_url.rstrip("/"),
+        options=options,
     )

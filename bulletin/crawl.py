@@ -69,7 +69,9 @@ def source_for_url(settings: Settings, url: str) -> tuple[Settings, SourceConfig
     # any source whose domains cover the host.
     netloc = urlsplit(url).netloc.lower()
     for source in settings.sources.values():
-        if netloc in {urlsplit(u).netloc.lower() for u in (source.base_url, source.get("search_url", "")) if u}:
+        if netloc in {
+            urlsplit(u).netloc.lower() for u in (source.base_url, source.get("search_url", "")) if u
+        }:
             return settings, source
     for source in settings.sources.values():
         if any(host_matches(host, d) for d in source.get("domains", [])):

@@ -77,8 +77,10 @@ def run_demo(out: Path) -> int:
     config = out / "demo-config.toml"
     with SampleServer(sample_root()) as server:
         config.write_text(demo_config(server, db), encoding="utf-8")
-        print(f"sample sites served on loopback: {', '.join(server.base(n) for n in server.sites)}",
-              file=sys.stderr)
+        print(
+            f"sample sites served on loopback: {', '.join(server.base(n) for n in server.sites)}",
+            file=sys.stderr,
+        )
         # A child process: Scrapy's reactor cannot be restarted, and later stages of the
         # demo run in this process.
         code = subprocess.call([sys.executable, "-m", "bulletin", "--config", str(config), "crawl"])  # noqa: S603

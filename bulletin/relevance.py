@@ -80,7 +80,9 @@ def relevance(title: str, text: str, threshold: float, rules: Rules | None = Non
     for phrase in rules.topic:
         if phrase.anchors and not any(a in text or a in title for a in phrase.anchors):
             continue
-        hits = min(len(phrase.pattern.findall(text)), MAX_COUNT) + 2 * min(len(phrase.pattern.findall(title)), 1)
+        hits = min(len(phrase.pattern.findall(text)), MAX_COUNT) + 2 * min(
+            len(phrase.pattern.findall(title)), 1
+        )
         score += phrase.weight * hits
     is_case = bool(rules.case.search(text) or rules.case.search(title))
     return (is_case and score >= threshold), round(score, 2)

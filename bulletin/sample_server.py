@@ -62,7 +62,8 @@ class Site:
 
     @property
     def port(self) -> int:
-        assert self.server is not None
+        if self.server is None:
+            raise RuntimeError(f"site {self.name} is not being served yet: call start() first")
         return int(self.server.server_address[1])
 
     @property
@@ -92,7 +93,9 @@ class SampleServer:
     def start(self) -> SampleServer:
         for site in self.sites.values():
             site.server = _QuietServer((self.host, 0), _handler_for(site, self))
-            thread = threading.Thread(target=site.server.serve_forever, name=f"sample-{site.name}", daemon=True)
+            thread = threading.Thread(
+                target=site.server.serve_forever, name=f"sample-{site.name}", daemon=True
+            )
             thread.start()
             self._threads.append(thread)
         return self
@@ -151,7 +154,7 @@ def _handler_for(site: Site, server: SampleServer) -> type[BaseHTTPRequestHandle
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+        def log_message(self, format: str, *args: Any) -> None:
             logger.debug("%s: " + format, site.name, *args)
 
         def do_GET(self) -> None:
@@ -189,8 +192,11 @@ def _handler_for(site: Site, server: SampleServer) -> type[BaseHTTPRequestHandle
             if target.is_dir():
                 target = target / "index.html"
             if not target.is_relative_to(site.root.resolve()) or not target.is_file():
-                self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>",
-                           {"Content-Type": "text/html; charset=utf-8"})
+                self._send(
+                    404,
+                    b"<html><body><h1>404 Not Found</h1></body></html>",
+                    {"Content-Type": "text/html; charset=utf-8"},
+                )
                 return
             self._send(200, self._read(target), {"Content-Type": _content_type(target)})
 

@@ -14,15 +14,96 @@ from pathlib import Path
 
 PER_SECTION = 90
 FIRST_ID = 1_400_000
-WORDS = (
-    "state security authorities investigation court sentenced prison years espionage foreign agency "
-    "engineer researcher documents classified network consulting contract payment project cooperation "
-    "online recruitment message meeting province city company institute laboratory satellite shipyard "
-    "defense industry data report secret officials evidence custody trial appeal confiscated property "
-    "rights political reprieve citizens vigilance hotline ministry department unit colleague former "
-    "retired student professor conference overseas exchange encrypted alias channel camera photographs"
-).split()
-SURNAMES = "Feng Jiang Wang Li Zhang Liu Chen Yang Zhao Huang Zhou Wu Xu Sun Hu Zhu Gao Lin He Guo".split()
+WORDS = [
+    "state",
+    "security",
+    "authorities",
+    "investigation",
+    "court",
+    "sentenced",
+    "prison",
+    "years",
+    "espionage",
+    "foreign",
+    "agency",
+    "engineer",
+    "researcher",
+    "documents",
+    "classified",
+    "network",
+    "consulting",
+    "contract",
+    "payment",
+    "project",
+    "cooperation",
+    "online",
+    "recruitment",
+    "message",
+    "meeting",
+    "province",
+    "city",
+    "company",
+    "institute",
+    "laboratory",
+    "satellite",
+    "shipyard",
+    "defense",
+    "industry",
+    "data",
+    "report",
+    "secret",
+    "officials",
+    "evidence",
+    "custody",
+    "trial",
+    "appeal",
+    "confiscated",
+    "property",
+    "rights",
+    "political",
+    "reprieve",
+    "citizens",
+    "vigilance",
+    "hotline",
+    "ministry",
+    "department",
+    "unit",
+    "colleague",
+    "former",
+    "retired",
+    "student",
+    "professor",
+    "conference",
+    "overseas",
+    "exchange",
+    "encrypted",
+    "alias",
+    "channel",
+    "camera",
+    "photographs",
+]
+SURNAMES = [
+    "Feng",
+    "Jiang",
+    "Wang",
+    "Li",
+    "Zhang",
+    "Liu",
+    "Chen",
+    "Yang",
+    "Zhao",
+    "Huang",
+    "Zhou",
+    "Wu",
+    "Xu",
+    "Sun",
+    "Hu",
+    "Zhu",
+    "Gao",
+    "Lin",
+    "He",
+    "Guo",
+]
 
 ARTICLE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{title} - Global Times</title>
@@ -53,7 +134,7 @@ ITEM = (
 
 def generate_site(root: Path, articles: int, seed: int = 7) -> list[str]:
     """Write ``articles`` article pages plus section pages under ``root``; return the section paths."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (filler text, not security)
     root.mkdir(parents=True, exist_ok=True)
     (root / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
     start = datetime(2025, 1, 1, 8, 0)

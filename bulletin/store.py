@@ -165,7 +165,8 @@ class Store:
 
     def migrate(self) -> None:
         self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS schema_migrations"
+            " (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
         current = self.schema_version
         if current > len(MIGRATIONS):
@@ -209,17 +210,27 @@ class Store:
                      error_kinds, blocked, finished_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, source) DO UPDATE SET
-                    requested = excluded.requested, found = excluded.found, new = excluded.new, updated = excluded.updated,
+                    requested = excluded.requested, found = excluded.found, new = excluded.new,
+                    updated = excluded.updated,
                     duplicates = excluded.duplicates, skipped = excluded.skipped,
                     errors = excluded.errors, dropped = excluded.dropped,
                     error_kinds = excluded.error_kinds,
                     blocked = excluded.blocked, finished_at = excluded.finished_at
                 """,
                 (
-                    run_id, stats.source, stats.requested, stats.found, stats.new, stats.updated, stats.duplicates,
-                    stats.skipped, stats.errors, json.dumps(stats.dropped, sort_keys=True),
+                    run_id,
+                    stats.source,
+                    stats.requested,
+                    stats.found,
+                    stats.new,
+                    stats.updated,
+                    stats.duplicates,
+                    stats.skipped,
+                    stats.errors,
+                    json.dumps(stats.dropped, sort_keys=True),
                     json.dumps(stats.error_kinds, sort_keys=True),
-                    int(stats.blocked), _iso(utcnow()),
+                    int(stats.blocked),
+                    _iso(utcnow()),
                 ),
             )
 
@@ -230,9 +241,7 @@ class Store:
         return [_stats(row) for row in rows]
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", (limit,)
-        ).fetchall()
+        rows = self.conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [dict(row) for row in rows]
 
     # -- articles ---------------------------------------------------------------------
@@ -240,8 +249,13 @@ class Store:
     def has_url(self, url: str) -> bool:
         return self.conn.execute("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone() is not None
 
-    def save_article(self, article: Article, run_id: int | None, sig: Signature | None,
-                     story_id: int | None = None) -> Saved:
+    def save_article(
+        self,
+        article: Article,
+        run_id: int | None,
+        sig: Signature | None,
+        story_id: int | None = None,
+    ) -> Saved:
         """Insert or update one article (keyed by URL) and commit.
 
         ``story_id`` links a syndicated copy to the story it repeats; a new article
@@ -264,10 +278,22 @@ class Store:
                     WHERE id = ?
                     """,
                     (
-                        article.title, _iso(article.published_at), published_utc, article.byline,
-                        article.section, article.lang, article.text, html, article.content_hash,
-                        sig.values if sig else None, _bool(article.relevant), article.relevance,
-                        _iso(article.fetched_at), _iso(utcnow()), run_id, row["id"],
+                        article.title,
+                        _iso(article.published_at),
+                        published_utc,
+                        article.byline,
+                        article.section,
+                        article.lang,
+                        article.text,
+                        html,
+                        article.content_hash,
+                        sig.values if sig else None,
+                        _bool(article.relevant),
+                        article.relevance,
+                        _iso(article.fetched_at),
+                        _iso(utcnow()),
+                        run_id,
+                        row["id"],
                     ),
                 )
                 self._index_bands(row["id"], sig)
@@ -281,10 +307,23 @@ class Store:
                 RETURNING id
                 """,
                 (
-                    article.url, article.source, article.title, _iso(article.published_at),
-                    published_utc, article.byline, article.section, article.lang, article.text, html,
-                    article.content_hash, sig.values if sig else None, _bool(article.relevant),
-                    article.relevance, story_id, _iso(article.fetched_at), run_id,
+                    article.url,
+                    article.source,
+                    article.title,
+                    _iso(article.published_at),
+                    published_utc,
+                    article.byline,
+                    article.section,
+                    article.lang,
+                    article.text,
+                    html,
+                    article.content_hash,
+                    sig.values if sig else None,
+                    _bool(article.relevant),
+                    article.relevance,
+                    story_id,
+                    _iso(article.fetched_at),
+                    run_id,
                 ),
             )
             article_id = int(cur.fetchone()[0])
@@ -353,7 +392,9 @@ class Store:
 
     def count_articles(self, source: str | None = None) -> int:
         if source:
-            return int(self.conn.execute("SELECT count(*) FROM articles WHERE source = ?", (source,)).fetchone()[0])
+            return int(
+                self.conn.execute("SELECT count(*) FROM articles WHERE source = ?", (source,)).fetchone()[0]
+            )
         return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def url_counts(self) -> dict[str, int]:
@@ -375,9 +416,12 @@ class Store:
                 {
                     "source": name,
                     "articles": self.count_articles(name),
-                    "relevant": int(self.conn.execute(
-                        "SELECT count(*) FROM articles WHERE source = ? AND relevant = 1", (name,)
-                    ).fetchone()[0]),
+                    "relevant": int(
+                        self.conn.execute(
+                            "SELECT count(*) FROM articles WHERE source = ? AND relevant = 1",
+                            (name,),
+                        ).fetchone()[0]
+                    ),
                     "last_crawl": last["finished_at"] if last else None,
                     "last": _stats(last) if last else None,
                 }

@@ -6,8 +6,23 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track where a reader came from; they never select content.
 TRACKING_PARAMS = frozenset(
-    {"from", "source", "spm", "share", "ref", "referrer", "fbclid", "gclid", "mc_cid", "mc_eid",
-     "bm-verify", "cmpid", "ito", "s_cid", "sc"}
+    {
+        "from",
+        "source",
+        "spm",
+        "share",
+        "ref",
+        "referrer",
+        "fbclid",
+        "gclid",
+        "mc_cid",
+        "mc_eid",
+        "bm-verify",
+        "cmpid",
+        "ito",
+        "s_cid",
+        "sc",
+    }
 )
 TRACKING_PREFIXES = ("utm_",)
 

@@ -24,18 +24,23 @@ SCRAPY_DROPS = {"robotstxt/forbidden": "robots", "offsite/filtered": "offsite"}
 
 def crawl_stats(source: str, stats: dict[str, Any]) -> CrawlStats:
     """Fold a crawler's stats into one summary row."""
-    dropped = {k.removeprefix("bulletin/dropped/"): v for k, v in stats.items() if k.startswith("bulletin/dropped/")}
+    dropped = {
+        k.removeprefix("bulletin/dropped/"): v for k, v in stats.items() if k.startswith("bulletin/dropped/")
+    }
     for key, reason in SCRAPY_DROPS.items():
         if stats.get(key):
             dropped[reason] = dropped.get(reason, 0) + stats[key]
-    errors = {k.removeprefix("bulletin/errors/"): v for k, v in stats.items() if k.startswith("bulletin/errors/")}
+    errors = {
+        k.removeprefix("bulletin/errors/"): v for k, v in stats.items() if k.startswith("bulletin/errors/")
+    }
     if stats.get("spider_exceptions/count"):
         errors["parse_error"] = stats["spider_exceptions/count"]
     return CrawlStats(
         source=source,
         requested=stats.get("downloader/request_count", 0),
         found=(
-            stats.get("item_scraped_count", 0) + stats.get("item_dropped_count", 0)
+            stats.get("item_scraped_count", 0)
+            + stats.get("item_dropped_count", 0)
             + stats.get("bulletin/skipped/already_stored", 0)
         ),
         new=stats.get("bulletin/stored/new", 0),
@@ -72,12 +77,17 @@ class ReportProgress:
         self.loop.start(self.interval, now=False)
 
     def report(self) -> None:
-        assert self.crawler.stats is not None
         spider = self.crawler.spider
         s = crawl_stats(spider.source_name, self.crawler.stats.get_stats())
         logger.info(
             "%s: %d requested, %d new, %d duplicates, %d skipped, %d dropped, %d errors",
-            spider.source_name, s.requested, s.new, s.duplicates, s.skipped, s.dropped_total, s.errors,
+            spider.source_name,
+            s.requested,
+            s.new,
+            s.duplicates,
+            s.skipped,
+            s.dropped_total,
+            s.errors,
         )
 
     def spider_closed(self) -> None:
@@ -114,7 +124,6 @@ class RecordRunStats:
     def spider_closed(self, reason: str) -> None:
         spider = self.crawler.spider
         stats: StatsCollector | None = self.crawler.stats
-        assert stats is not None
         summary = crawl_stats(spider.source_name, stats.get_stats())
         with Store.open(spider.config.db_path) as store:
             store.record_source_stats(spider.run_id, summary)

@@ -52,7 +52,6 @@ class SkipStoredMiddleware:
         if self.store is None or not url or not request.meta.get("bulletin_article"):
             return
         if self.store.has_url(url):
-            assert self.crawler.stats is not None
             self.crawler.stats.inc_value("bulletin/skipped/already_stored")
             raise IgnoreRequest(f"already stored: {url}")
 
@@ -88,8 +87,13 @@ class BackoffRetryMiddleware(RetryMiddleware):
 # page is a small HTML shell that redirects to itself with a token. Lower-case byte
 # strings, checked with plain substring search (this runs on every response).
 CHALLENGE_MARKERS = (
-    b"bm-verify=", b"akamai-logo", b"powered and protected by", b"cf-browser-verification",
-    b"challenge-platform", b"_incapsula_resource", b"please enable javascript and cookies to continue",
+    b"bm-verify=",
+    b"akamai-logo",
+    b"powered and protected by",
+    b"cf-browser-verification",
+    b"challenge-platform",
+    b"_incapsula_resource",
+    b"please enable javascript and cookies to continue",
 )
 CHALLENGE_MAX_BYTES = 20_000  # real articles are larger; challenge shells are a few KB
 
@@ -110,7 +114,6 @@ class DetectChallengeMiddleware:
             return response
         body = body.lower()
         if any(marker in body for marker in CHALLENGE_MARKERS):
-            assert self.crawler.stats is not None
             self.crawler.stats.inc_value("bulletin/dropped/challenge")
             logger.warning("bot challenge instead of content at %s", request.url)
             raise IgnoreRequest(f"bot challenge page at {request.url}")

@@ -14,7 +14,10 @@ from w3lib.html import remove_tags_with_content
 
 # A page is "mis-declared" when decoding it as declared gives this share of U+FFFD.
 BAD_DECODE_RATIO = 0.001
-_BLOCK = re.compile(r"</?(p|div|h[1-6]|li|ul|ol|table|tr|section|article|blockquote|figure|header|footer)\b[^>]*>", re.I)
+_BLOCK = re.compile(
+    r"</?(p|div|h[1-6]|li|ul|ol|table|tr|section|article|blockquote|figure|header|footer)\b[^>]*>",
+    re.I,
+)
 _BR = re.compile(r"<br\s*/?>", re.I)
 _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")

@@ -1,4 +1,4 @@
-"""Shared fixtures: the sample sites on loopback, a config pointing at them, a CLI runner in a child process."""
+"""Shared fixtures: sample sites on loopback, a config pointing at them, the CLI in a child process."""
 
 from __future__ import annotations
 
@@ -52,26 +52,26 @@ max_page_bytes = 1048576
 progress_seconds = 0.0
 
 [sources.globaltimes]
-base_url = "{server.base('globaltimes')}"
-search_url = "{server.base('globaltimes-search')}"
+base_url = "{server.base("globaltimes")}"
+search_url = "{server.base("globaltimes-search")}"
 sections = ["china/", "china/politics/"]
 
 [sources.chinadaily]
-base_url = "{server.base('chinadaily')}"
-search_url = "{server.base('chinadaily-search')}"
+base_url = "{server.base("chinadaily")}"
+search_url = "{server.base("chinadaily-search")}"
 sections = ["china/", "world/"]
 search_terms = ["espionage"]
 
 [sources.doj]
-base_url = "{server.base('doj')}"
+base_url = "{server.base("doj")}"
 only_relevant = false
 max_pages = 5
 
 [sources.prosecutors]
 kind = "generic"
-base_url = "{server.base('generic')}"
-feeds = ["{server.base('generic')}/feed.xml"]
-listings = ["{server.base('generic')}/news/index.html"]
+base_url = "{server.base("generic")}"
+feeds = ["{server.base("generic")}/feed.xml"]
+listings = ["{server.base("generic")}/news/index.html"]
 link_pattern = "/news/[a-z0-9-]+$"
 timezone = "Europe/London"
 {extra}
@@ -88,7 +88,10 @@ class Bulletin:
     def run(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             [sys.executable, "-m", "bulletin", "--config", str(self.config), *args],
-            capture_output=True, text=True, timeout=timeout, cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=REPO,
             env={**os.environ, "BULLETIN_CONFIG": ""},
         )
         if check and proc.returncode != 0:

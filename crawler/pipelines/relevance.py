@@ -38,7 +38,6 @@ class ScoreRelevancePipeline:
             or config["crawl.only_relevant"]
         )
         if only and not relevant:
-            assert self.crawler.stats is not None
             self.crawler.stats.inc_value("bulletin/dropped/irrelevant")
             raise DropItem(f"irrelevant: {item.url}", log_level="DEBUG")
         return dataclasses.replace(item, relevant=relevant, relevance=score)

@@ -40,7 +40,8 @@ class StoreArticlePipeline:
             self.store.close()
 
     def process_item(self, item: Article) -> Article:
-        assert self.store is not None and self.crawler.stats is not None
+        if self.store is None:
+            raise RuntimeError("StoreArticlePipeline got an item before open_spider")
         spider = self.crawler.spider
         stored = self.store.has_url(item.url)
         if stored and not spider.refresh:

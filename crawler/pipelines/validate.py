@@ -37,6 +37,5 @@ class ValidateArticlePipeline:
         return item
 
     def _drop(self, reason: str, item: Article) -> None:
-        assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"bulletin/dropped/{reason}")
         raise DropItem(f"{reason}: {item.url}", log_level="DEBUG")

@@ -88,13 +88,17 @@ class ChinaDailySpider(BulletinSpider):
                 yield self.article_request(url)
         next_page = sel.css(".next > a::attr(href), a.next::attr(href)").get()
         if next_page and depth < self.source.get("max_pages", 5):
-            yield self.page_request(response.urljoin(next_page), self.parse_listing, cb_kwargs={"depth": depth + 1})
+            yield self.page_request(
+                response.urljoin(next_page), self.parse_listing, cb_kwargs={"depth": depth + 1}
+            )
 
     def search_request(self, term: str, page: int) -> Request:
         search = self.source.get("search_url") or self.base_url
         params = {"query": term, "size": SEARCH_PAGE_SIZE, "sort": "dp", "page": page}
         return self.page_request(
-            f"{search}/rest/en/search?{urlencode(params)}", self.parse_search, cb_kwargs={"term": term, "page": page}
+            f"{search}/rest/en/search?{urlencode(params)}",
+            self.parse_search,
+            cb_kwargs={"term": term, "page": page},
         )
 
     def parse_search(self, response: Response, term: str, page: int) -> Iterable[Any]:
@@ -132,8 +136,13 @@ class ChinaDailySpider(BulletinSpider):
 
     # -- article ------------------------------------------------------------------------
 
-    def parse_article(self, response: Response, done: list[str] | None = None,
-                      pending: list[str] | None = None, first: dict[str, Any] | None = None) -> Iterable[Any]:
+    def parse_article(
+        self,
+        response: Response,
+        done: list[str] | None = None,
+        pending: list[str] | None = None,
+        first: dict[str, Any] | None = None,
+    ) -> Iterable[Any]:
         """Read one page; multi-page articles (``#div_currpage``) are fetched page by page."""
         html = decode(response)
         sel = Selector(text=html, base_url=response.url)
@@ -158,23 +167,34 @@ class ChinaDailySpider(BulletinSpider):
                 ),
                 "published": parse_time(when.group(1), TIME_FORMATS, self.zone) if when else None,
                 "byline": byline,
-                "section": re.sub(r"^Home\s*/\s*", "", clean_space(sel.css("#bread-nav").xpath("string()").get()))
+                "section": re.sub(
+                    r"^Home\s*/\s*", "", clean_space(sel.css("#bread-nav").xpath("string()").get())
+                )
                 or None,
                 "raw_html": html,
             }
             pending = [
-                u for u in dict.fromkeys(other_pages)
+                u
+                for u in dict.fromkeys(other_pages)
                 if u.split("?")[0] != response.url.split("?")[0] and self.is_article_url(u)
             ]
         if pending:
             yield Request(
-                pending[0], callback=self.parse_article, errback=self.on_error, dont_filter=True,
+                pending[0],
+                callback=self.parse_article,
+                errback=self.on_error,
+                dont_filter=True,
                 cb_kwargs={"done": paras, "pending": pending[1:], "first": first},
             )
             return
         yield self.make_article(
-            first["url"], first["title"], paras, first["published"], raw_html=first["raw_html"],
-            byline=first["byline"], section=first["section"],
+            first["url"],
+            first["title"],
+            paras,
+            first["published"],
+            raw_html=first["raw_html"],
+            byline=first["byline"],
+            section=first["section"],
         )
 
 

@@ -47,7 +47,12 @@ class DojSpider(BulletinSpider):
     # -- API ----------------------------------------------------------------------------
 
     def api_request(self, page: int) -> Request:
-        params = {"pagesize": self.source.get("page_size", 50), "page": page, "sort": "date", "direction": "DESC"}
+        params = {
+            "pagesize": self.source.get("page_size", 50),
+            "page": page,
+            "sort": "date",
+            "direction": "DESC",
+        }
         return self.page_request(
             f"{self.base_url}/api/v1/press_releases.json?{urlencode(params)}",
             self.parse_api,
@@ -75,7 +80,10 @@ class DojSpider(BulletinSpider):
                 continue
             components = [c.get("name", "") for c in record.get("component") or [] if isinstance(c, dict)]
             yield self.make_article(
-                url, record.get("title"), paras, published,
+                url,
+                record.get("title"),
+                paras,
+                published,
                 section="; ".join(c for c in components if c) or None,
             )
         limit = BACKFILL_MAX_PAGES if self.since else self.source.get("max_pages", 2)
@@ -102,7 +110,9 @@ class DojSpider(BulletinSpider):
         published = _iso(stamp) or parse_time(
             clean_space(sel.css(".node-date time").xpath("string()").get()), DATE_FORMATS, self.zone
         )
-        components = [clean_space(c) for c in sel.css("div.node-component .field__item").xpath("string()").getall()]
+        components = [
+            clean_space(c) for c in sel.css("div.node-component .field__item").xpath("string()").getall()
+        ]
         yield self.make_article(
             response.meta.get("bulletin_url", response.url),
             clean_space(sel.css("h1.page-title").xpath("string()").get()),

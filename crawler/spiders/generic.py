@@ -70,9 +70,12 @@ class GenericSpider(BulletinSpider):
             url = entry.get("loc", "")
             if sitemap.type == "sitemapindex":
                 yield self.page_request(url, self.parse_sitemap)
-            elif self.belongs(url) and self.wanted(_feed_date(entry.get("lastmod"))):
-                if not self.source.get("link_pattern") or self.is_article_url(url):
-                    yield self.article_request(url)
+            elif (
+                self.belongs(url)
+                and self.wanted(_feed_date(entry.get("lastmod")))
+                and (not self.source.get("link_pattern") or self.is_article_url(url))
+            ):
+                yield self.article_request(url)
 
     def parse_listing(self, response: Response) -> Iterable[Request]:
         sel = Selector(text=decode(response), base_url=response.url)
@@ -92,10 +95,18 @@ class GenericSpider(BulletinSpider):
             title = clean_space(sel.css(selectors.get("title", "h1")).xpath("string()").get())
             paras = [p for part in sel.css(selectors["body"]).getall() for p in paragraphs(part)]
             stamp = sel.css(selectors["date"]).get() if selectors.get("date") else None
-            published = _feed_date(clean_space(Selector(text=stamp).xpath("string()").get()) if stamp else None)
-            byline = clean_space(sel.css(selectors["byline"]).xpath("string()").get()) if selectors.get("byline") else None
+            published = _feed_date(
+                clean_space(Selector(text=stamp).xpath("string()").get()) if stamp else None
+            )
+            byline = (
+                clean_space(sel.css(selectors["byline"]).xpath("string()").get())
+                if selectors.get("byline")
+                else None
+            )
         else:
-            doc = trafilatura.bare_extraction(html, url=response.url, with_metadata=True, include_comments=False)
+            doc = trafilatura.bare_extraction(
+                html, url=response.url, with_metadata=True, include_comments=False
+            )
             if doc is None:
                 title, paras, byline, published = "", [], None, None
             else:

@@ -19,10 +19,16 @@ ARTICLE_PATH = re.compile(r"/page/\d{6}/\d{6,8}\.shtml$")
 # Text lines that are not part of the story: photo credits, the print headline, the
 # site name left over at the end of the body.
 NOISE_LINE = re.compile(
-    r"^(?:(?:photo|photos|illustration|graphic|video|chart|infographic)\s*:|newspaper headline\s*:|global times$)",
+    r"^(?:(?:photo|photos|illustration|graphic|video|chart|infographic)\s*:"
+    r"|newspaper headline\s*:|global times$)",
     re.IGNORECASE,
 )
-TIME_FORMATS = ("%b %d, %Y %I:%M %p", "%B %d, %Y %I:%M %p", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S")
+TIME_FORMATS = (
+    "%b %d, %Y %I:%M %p",
+    "%B %d, %Y %I:%M %p",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+)
 PUBLISHED = re.compile(r"Published:\s*(.+?)(?=\s*Updated:|$)", re.IGNORECASE)
 UPDATED = re.compile(r"Updated:\s*(.+)$", re.IGNORECASE)
 RESULTS_PER_PAGE = 10

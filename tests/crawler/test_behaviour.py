@@ -21,8 +21,9 @@ from tests.crawler.oracle import stored_by_path
 pytestmark = pytest.mark.slow
 
 
-def test_syndicated_copy_is_linked_to_the_same_story(tmp_path: Path, sample_server: SampleServer,
-                                                      expected: dict[str, Any]) -> None:
+def test_syndicated_copy_is_linked_to_the_same_story(
+    tmp_path: Path, sample_server: SampleServer, expected: dict[str, Any]
+) -> None:
     [copy] = [e for e in expected["globaltimes"]["article"] if "duplicate_of" in e]
     site, original_path = copy["duplicate_of"].split(":", 1)
     bulletin = make_bulletin(tmp_path, sample_server)
@@ -38,8 +39,9 @@ def test_syndicated_copy_is_linked_to_the_same_story(tmp_path: Path, sample_serv
     assert original.story_id not in others
 
 
-def test_adhoc_article_url_uses_its_sources_parser(tmp_path: Path, sample_server: SampleServer,
-                                                   expected: dict[str, Any]) -> None:
+def test_adhoc_article_url_uses_its_sources_parser(
+    tmp_path: Path, sample_server: SampleServer, expected: dict[str, Any]
+) -> None:
     entry = expected["globaltimes"]["article"][0]
     bulletin = make_bulletin(tmp_path, sample_server)
     url = sample_server.base("globaltimes") + entry["path"] + "?id=12"
@@ -52,8 +54,9 @@ def test_adhoc_article_url_uses_its_sources_parser(tmp_path: Path, sample_server
     assert "globaltimes" in proc.stdout
 
 
-def test_adhoc_url_of_unknown_site_goes_to_the_generic_parser(tmp_path: Path, sample_server: SampleServer,
-                                                              expected: dict[str, Any]) -> None:
+def test_adhoc_url_of_unknown_site_goes_to_the_generic_parser(
+    tmp_path: Path, sample_server: SampleServer, expected: dict[str, Any]
+) -> None:
     entry = expected["generic"]["article"][0]
     port = sample_server.base("generic").rsplit(":", 1)[1]
     url = f"http://localhost:{port}{entry['path']}"  # no source is configured for "localhost"
@@ -111,15 +114,28 @@ autothrottle = false
 concurrency_per_domain = 4
 progress_seconds = 0.0
 [sources.globaltimes]
-base_url = "{server.base('big')}"
+base_url = "{server.base("big")}"
 sections = {sections!r}
 sitemap = false
 """.replace("'", '"'),
             encoding="utf-8",
         )
-        command = [sys.executable, "-m", "bulletin", "--config", str(config), "crawl", "globaltimes"]
-        child = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 start_new_session=True)
+        command = [
+            sys.executable,
+            "-m",
+            "bulletin",
+            "--config",
+            str(config),
+            "crawl",
+            "globaltimes",
+        ]
+        child = subprocess.Popen(
+            command,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 120
         stored = 0
         while time.monotonic() < deadline and child.poll() is None:

@@ -20,14 +20,16 @@ def crawled(tmp_path_factory: pytest.TempPathFactory, sample_server: SampleServe
     return bulletin
 
 
-def test_every_expected_article_is_stored(crawled: Bulletin, expected: dict[str, Any],
-                                          sample_server: SampleServer) -> None:
+def test_every_expected_article_is_stored(
+    crawled: Bulletin, expected: dict[str, Any], sample_server: SampleServer
+) -> None:
     with crawled.store() as store:
         assert check(store, sample_server.base("chinadaily"), expected["chinadaily"]["article"]) == []
 
 
-def test_api_records_with_full_text_are_not_fetched(crawled: Bulletin, expected: dict[str, Any],
-                                                     sample_server: SampleServer) -> None:
+def test_api_records_with_full_text_are_not_fetched(
+    crawled: Bulletin, expected: dict[str, Any], sample_server: SampleServer
+) -> None:
     api_only = [e["path"] for e in expected["chinadaily"]["article"] if e.get("served") is False]
     assert api_only
     with crawled.store() as store:

@@ -21,14 +21,16 @@ def crawled(tmp_path_factory: pytest.TempPathFactory, sample_server: SampleServe
     return bulletin
 
 
-def test_every_expected_release_is_stored(crawled: Bulletin, expected: dict[str, Any],
-                                          sample_server: SampleServer) -> None:
+def test_every_expected_release_is_stored(
+    crawled: Bulletin, expected: dict[str, Any], sample_server: SampleServer
+) -> None:
     with crawled.store() as store:
         assert check(store, sample_server.base("doj"), expected["doj"]["article"]) == []
 
 
-def test_challenge_page_is_reported_blocked_not_stored(crawled: Bulletin, expected: dict[str, Any],
-                                                       sample_server: SampleServer) -> None:
+def test_challenge_page_is_reported_blocked_not_stored(
+    crawled: Bulletin, expected: dict[str, Any], sample_server: SampleServer
+) -> None:
     [awkward] = expected["doj"]["awkward"]
     with crawled.store() as store:
         stored = stored_by_path(store, sample_server.base("doj"))
@@ -39,8 +41,9 @@ def test_challenge_page_is_reported_blocked_not_stored(crawled: Bulletin, expect
     assert "doj [blocked]" in crawled.output  # type: ignore[attr-defined]
 
 
-def test_only_relevant_keeps_security_cases(tmp_path: Any, sample_server: SampleServer,
-                                            expected: dict[str, Any]) -> None:
+def test_only_relevant_keeps_security_cases(
+    tmp_path: Any, sample_server: SampleServer, expected: dict[str, Any]
+) -> None:
     bulletin = make_bulletin(tmp_path, sample_server)
     bulletin.run("crawl", "doj", "--only-relevant")
     with bulletin.store() as store:

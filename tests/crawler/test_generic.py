@@ -20,8 +20,9 @@ def crawled(tmp_path_factory: pytest.TempPathFactory, sample_server: SampleServe
     return bulletin
 
 
-def test_feed_and_listing_articles_are_stored(crawled: Bulletin, expected: dict[str, Any],
-                                              sample_server: SampleServer) -> None:
+def test_feed_and_listing_articles_are_stored(
+    crawled: Bulletin, expected: dict[str, Any], sample_server: SampleServer
+) -> None:
     with crawled.store() as store:
         stored = stored_by_path(store, sample_server.base("generic"))
     for entry in expected["generic"]["article"]:
@@ -35,8 +36,9 @@ def test_feed_and_listing_articles_are_stored(crawled: Bulletin, expected: dict[
             assert needle not in article.text
 
 
-def test_css_selectors_from_config_replace_trafilatura(tmp_path: Any, sample_server: SampleServer,
-                                                       expected: dict[str, Any]) -> None:
+def test_css_selectors_from_config_replace_trafilatura(
+    tmp_path: Any, sample_server: SampleServer, expected: dict[str, Any]
+) -> None:
     extra = """
 [sources.prosecutors-css]
 kind = "generic"

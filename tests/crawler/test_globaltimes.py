@@ -33,12 +33,17 @@ def test_relevance_flag_matches_the_oracle(
 ) -> None:
     with backfill.store() as store:
         stored = stored_by_path(store, sample_server.base("globaltimes"))
-    wrong = {e["path"]: e["relevant"] for e in expected["globaltimes"]["article"]
-             if stored[e["path"]].relevant != e["relevant"]}
+    wrong = {
+        e["path"]: e["relevant"]
+        for e in expected["globaltimes"]["article"]
+        if stored[e["path"]].relevant != e["relevant"]
+    }
     assert wrong == {}
 
 
-def test_awkward_pages_are_skipped_and_counted_by_reason(backfill: Bulletin, sample_server: SampleServer) -> None:
+def test_awkward_pages_are_skipped_and_counted_by_reason(
+    backfill: Bulletin, sample_server: SampleServer
+) -> None:
     with backfill.store() as store:
         [stats] = store.run_stats(store.runs(1)[0]["id"])
         stored = stored_by_path(store, sample_server.base("globaltimes"))
