@@ -209,6 +209,37 @@ def runs(settings: Settings, limit: int) -> None:
                 click.echo("    " + line)
 
 
+@cli.command()
+@click.option(
+    "--input",
+    "source",
+    metavar="FILE|-",
+    help="Plain text, an HTML page or JSON Lines (text, id, url, title, published); - for stdin.",
+)
+@click.option("--redo", is_flag=True, help="Re-extract every stored article (after the rules change).")
+@click.option("--model", default=None, help="spaCy model to load (default: nlp.model setting).")
+@click.pass_obj
+def extract(settings: Settings, source: str | None, redo: bool, model: str | None) -> None:
+    """Extract subjects, entities, tactics, penalties and laws.
+
+    With --input, write one JSON record per article to stdout. Without it, process the
+    stored articles not yet extracted by the current pipeline version and store the
+    records (idempotent; --redo re-extracts all).
+    """
+    from bulletin.extracting import extract_input, extract_stored
+
+    model = model or settings["nlp.model"] or None
+    if source is not None:
+        count = extract_input(source, model, settings["nlp.batch_size"], sys.stdin.buffer, sys.stdout)
+        click.echo(f"extracted {count.done} articles ({count.relevant} relevant)", err=True)
+    else:
+        count = extract_stored(settings, model, redo)
+        click.echo(
+            f"extracted {count.done} stored articles ({count.relevant} relevant) "
+            f"in {count.seconds:.1f} s into {settings.db_path}"
+        )
+
+
 @cli.command("serve-sample")
 @click.option(
     "--root",

@@ -83,6 +83,18 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX article_bands_lookup ON article_bands(band, hash);
     """,
+    # 2: extraction records (the spec's JSON), one per article, tagged with the pipeline
+    # version that made them so a rule change can re-extract just what is stale.
+    """
+    CREATE TABLE extractions (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        pipeline_version TEXT NOT NULL,
+        relevant INTEGER NOT NULL,
+        record TEXT NOT NULL,
+        extracted_at TEXT NOT NULL
+    );
+    CREATE INDEX extractions_version ON extractions(pipeline_version);
+    """,
 ]
 
 ARTICLE_COLUMNS = (
@@ -427,6 +439,57 @@ class Store:
                 }
             )
         return out
+
+    # -- extractions ------------------------------------------------------------------
+
+    def articles_to_extract(self, version: str, redo: bool = False) -> Iterator[Article]:
+        """Stored articles without an extraction by ``version`` (all of them with ``redo``)."""
+        sql = f"SELECT {ARTICLE_COLUMNS} FROM articles a"
+        if not redo:
+            sql += (
+                " WHERE NOT EXISTS (SELECT 1 FROM extractions e"
+                " WHERE e.article_id = a.id AND e.pipeline_version = ?)"
+            )
+        # fetchall: the caller writes extractions while iterating, on this connection.
+        rows = self.conn.execute(sql + " ORDER BY a.id", () if redo else (version,)).fetchall()
+        return (_article(row) for row in rows)
+
+    def count_to_extract(self, version: str, redo: bool = False) -> int:
+        if redo:
+            return self.count_articles()
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM extractions e"
+                " WHERE e.article_id = a.id AND e.pipeline_version = ?)",
+                (version,),
+            ).fetchone()[0]
+        )
+
+    def save_extraction(self, article_id: int, version: str, record: dict[str, Any]) -> None:
+        """Store (or replace) an article's extraction record and commit."""
+        with self.transaction():
+            self.conn.execute(
+                """
+                INSERT INTO extractions (article_id, pipeline_version, relevant, record, extracted_at)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (article_id) DO UPDATE SET
+                    pipeline_version = excluded.pipeline_version, relevant = excluded.relevant,
+                    record = excluded.record, extracted_at = excluded.extracted_at
+                """,
+                (
+                    article_id,
+                    version,
+                    int(bool(record.get("relevant"))),
+                    json.dumps(record, ensure_ascii=False),
+                    _iso(utcnow()),
+                ),
+            )
+
+    def extraction(self, article_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT record FROM extractions WHERE article_id = ?", (article_id,)
+        ).fetchone()
+        return json.loads(row[0]) if row else None
 
 
 def _connect(path: str) -> sqlite3.Connection:

@@ -1,0 +1,92 @@
+"""Run the NLP stage over an input file or the stored articles, with progress and a count."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from bulletin.config import Settings
+from bulletin.errors import ExtractionError
+from bulletin.inputs import read_input
+from bulletin.records import Article, Extraction
+from bulletin.store import Store
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_SECONDS = 10.0
+
+
+@dataclass
+class Count:
+    done: int = 0
+    relevant: int = 0
+    seconds: float = 0.0
+
+
+def load_pipeline(model: str | None) -> Any:
+    """The spaCy pipeline, or an ExtractionError naming what is missing."""
+    import nlp
+
+    try:
+        return nlp.build_nlp(model)
+    except (ValueError, ImportError, OSError) as exc:
+        raise ExtractionError(str(exc).splitlines()[0]) from None
+
+
+def _progress(records: Iterable[Extraction], total: int | None, count: Count) -> Iterator[Extraction]:
+    start = last = time.monotonic()
+    for record in records:
+        count.done += 1
+        count.relevant += bool(record.relevant)
+        now = time.monotonic()
+        if now - last >= PROGRESS_SECONDS:
+            rate = count.done / (now - start)
+            of = f"/{total} ({count.done / total:.0%})" if total else ""
+            logger.info("extracted %d%s, %.1f articles/s", count.done, of, rate)
+            last = now
+        yield record
+    count.seconds = time.monotonic() - start
+
+
+def extract_input(source: str, model: str | None, batch_size: int, stdin: IO[bytes], out: IO[str]) -> Count:
+    """Extract the articles of an input file and write their records as JSON Lines."""
+    import nlp
+
+    pipeline = load_pipeline(model)
+    count = Count()
+    for record in _progress(
+        nlp.extract(pipeline, read_input(source, stdin), batch_size=batch_size), None, count
+    ):
+        out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+    out.flush()
+    return count
+
+
+def _item(article: Article) -> dict[str, Any]:
+    return {
+        "id": str(article.id),
+        "text": article.text,
+        "url": article.url,
+        "title": article.title,
+        "published": article.published_at.date().isoformat() if article.published_at else None,
+    }
+
+
+def extract_stored(settings: Settings, model: str | None, redo: bool) -> Count:
+    """Extract the stored articles the current pipeline version has not seen; store each record."""
+    import nlp
+
+    pipeline = load_pipeline(model)
+    count = Count()
+    with Store.open(settings.db_path) as store:
+        total = store.count_to_extract(nlp.PIPELINE_VERSION, redo)
+        logger.info("%d articles to extract with pipeline %s", total, nlp.PIPELINE_VERSION)
+        items = (_item(a) for a in store.articles_to_extract(nlp.PIPELINE_VERSION, redo))
+        records = nlp.extract(pipeline, items, batch_size=settings["nlp.batch_size"])
+        for record in _progress(records, total, count):
+            store.save_extraction(int(record.id or 0), nlp.PIPELINE_VERSION, record.to_json())
+    return count
