@@ -131,3 +131,70 @@ class Extraction:
             laws=[{"text": f.text, "start": f.start_char, "end": f.end_char, **f.attrs} for f in self.laws],
         )
         return record
+
+
+def extraction_from_json(record: dict[str, Any], pipeline_version: str = "") -> Extraction:
+    """Rebuild an ``Extraction`` from its spec JSON (as stored, or as written by `bulletin extract`)."""
+
+    def finding(kind: str, item: dict[str, Any], text_key: str, label: str) -> Finding:
+        extra = {k: v for k, v in item.items() if k not in {text_key, "label", "start", "end"}}
+        return Finding(kind, label, item.get(text_key, ""), item.get("start", -1), item.get("end", -1), extra)
+
+    return Extraction(
+        id=record.get("id"),
+        relevant=bool(record.get("relevant")),
+        url=record.get("url"),
+        title=record.get("title"),
+        published=record.get("published"),
+        subjects=tuple(record.get("subjects", ())),
+        entities=tuple(finding("entity", e, "text", e.get("label", "")) for e in record.get("entities", ())),
+        tactics=tuple(
+            finding("tactic", t, "evidence", t.get("label", "")) for t in record.get("tactics", ())
+        ),
+        penalties=tuple(dict(p) for p in record.get("penalties", ())),
+        laws=tuple(finding("law", law, "text", "LAW") for law in record.get("laws", ())),
+        pipeline_version=pipeline_version,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLink:
+    """One outlet's copy of a story."""
+
+    source: str
+    url: str
+    title: str
+    published_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One story (all outlets' copies of it) with its extraction: the unit of the digest.
+
+    ``extraction`` is the reviewed record when an analyst has corrected it
+    (``reviewed``), else the machine's. ``published_at`` is the earliest copy's time.
+    """
+
+    story_id: int
+    headline: str
+    published_at: datetime | None
+    links: tuple[SourceLink, ...]
+    extraction: Extraction
+    reviewed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """Everything a digest shows, for one period ``[start, end)``.
+
+    ``previous`` holds the cases of the period of the same length just before, for
+    comparisons; ``failed_sources`` names sources whose last crawl in the period failed.
+    """
+
+    period: str  # "daily", "weekly" or "custom"
+    start: datetime
+    end: datetime
+    generated_at: datetime
+    cases: tuple[Case, ...] = ()
+    previous: tuple[Case, ...] = ()
+    failed_sources: tuple[str, ...] = ()

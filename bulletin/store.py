@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bulletin.errors import StoreError
-from bulletin.records import Article, CrawlStats
+from bulletin.records import Article, Case, CrawlStats, SourceLink, extraction_from_json
 from bulletin.similarity import Signature
 
 logger = logging.getLogger(__name__)
@@ -490,6 +490,74 @@ class Store:
             "SELECT record FROM extractions WHERE article_id = ?", (article_id,)
         ).fetchone()
         return json.loads(row[0]) if row else None
+
+    # -- cases (the digest's unit) -----------------------------------------------------
+
+    def cases(self, start: datetime, end: datetime) -> list[Case]:
+        """Stories first published in ``[start, end)`` whose extraction says relevant.
+
+        A story's time is its earliest copy's publication time (fetch time when the page
+        gave none); its record is the earliest copy's extraction. Links list every copy.
+        """
+        rows = self.conn.execute(
+            """
+            SELECT a.story_id, min(coalesce(a.published_utc, a.fetched_at)) AS first_seen
+            FROM articles a GROUP BY a.story_id
+            HAVING first_seen >= ? AND first_seen < ?
+            ORDER BY first_seen, a.story_id
+            """,
+            (_iso(start.astimezone(UTC)), _iso(end.astimezone(UTC))),
+        ).fetchall()
+        cases = []
+        for row in rows:
+            copies = self.conn.execute(
+                """
+                SELECT a.id, a.source, a.url, a.title, a.published_at, e.record, e.pipeline_version
+                FROM articles a LEFT JOIN extractions e ON e.article_id = a.id
+                WHERE a.story_id = ? ORDER BY coalesce(a.published_utc, a.fetched_at), a.id
+                """,
+                (row["story_id"],),
+            ).fetchall()
+            lead = next((c for c in copies if c["record"] is not None), None)
+            if lead is None:
+                continue
+            record = json.loads(lead["record"])
+            if not record.get("relevant"):
+                continue
+            cases.append(
+                Case(
+                    story_id=row["story_id"],
+                    headline=copies[0]["title"],
+                    published_at=_when(copies[0]["published_at"]),
+                    links=tuple(
+                        SourceLink(c["source"], c["url"], c["title"], _when(c["published_at"]))
+                        for c in copies
+                    ),
+                    extraction=extraction_from_json(record, lead["pipeline_version"]),
+                )
+            )
+        return cases
+
+    def failed_sources(self, start: datetime, end: datetime) -> list[str]:
+        """Sources whose crawls in ``[start, end)`` ended blocked or with most requests failing."""
+        rows = self.conn.execute(
+            """
+            SELECT s.source, s.requested, s.errors, s.blocked, r.status FROM crawl_run_sources s
+            JOIN crawl_runs r ON r.id = s.run_id
+            WHERE r.started_at >= ? AND r.started_at < ?
+            """,
+            (_iso(start.astimezone(UTC)), _iso(end.astimezone(UTC))),
+        ).fetchall()
+        failed = {
+            r["source"]
+            for r in rows
+            if r["blocked"] or (r["requested"] and r["errors"] / r["requested"] >= 0.5)
+        }
+        return sorted(failed)
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def _connect(path: str) -> sqlite3.Connection:
