@@ -197,16 +197,29 @@ def sources(settings: Settings) -> None:
 
 @cli.command()
 @click.option("--limit", default=20, show_default=True, help="How many runs to list.")
+@click.option("--crawls", is_flag=True, help="List crawl runs with per-source figures instead.")
 @click.pass_obj
-def runs(settings: Settings, limit: int) -> None:
-    """List recent crawl runs with their per-source figures."""
+def runs(settings: Settings, limit: int, crawls: bool) -> None:
+    """List recent pipeline runs (`bulletin run`/schedule), or crawl runs with --crawls."""
     from bulletin.store import Store
 
     with Store.open(settings.db_path) as store:
-        for run in store.runs(limit):
-            click.echo(f"run {run['id']}  {run['started_at'][:19]}  {run['status']}  {run['command'] or ''}")
-            for line in summary_table(store.run_stats(run["id"])).splitlines()[1:]:
-                click.echo("    " + line)
+        if crawls:
+            for run in store.runs(limit):
+                click.echo(
+                    f"crawl {run['id']}  {run['started_at'][:19]}  {run['status']}  {run['command'] or ''}"
+                )
+                for line in summary_table(store.run_stats(run["id"])).splitlines()[1:]:
+                    click.echo("    " + line)
+            return
+        for run in store.pipeline_runs(limit):
+            click.echo(
+                f"run {run['id']}  {run['started_at'][:19]}  {run['trigger']:8s} {run['status']:22s} "
+                f"{run['period'] or ''}  crawl {run['crawl_run_id'] or '-'}, {run['extracted']} extracted, "
+                f"{run['cases']} cases"
+            )
+            for problem in run["problems"]:
+                click.echo(f"    problem: {problem}")
 
 
 @cli.command()
@@ -238,6 +251,111 @@ def extract(settings: Settings, source: str | None, redo: bool, model: str | Non
             f"extracted {count.done} stored articles ({count.relevant} relevant) "
             f"in {count.seconds:.1f} s into {settings.db_path}"
         )
+
+
+def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    return [f.strip() for f in value.split(",") if f.strip()] if value else None
+
+
+@cli.command()
+@click.option(
+    "--period",
+    type=click.Choice(["daily", "weekly"]),
+    default="daily",
+    show_default=True,
+    help="Calendar period, in digest.timezone.",
+)
+@click.option("--date", "day", callback=_day, help="A day in the period (default: the last complete one).")
+@click.option("--since", callback=_day, help="First day of a custom range (with --until).")
+@click.option("--until", callback=_day, help="Last day of a custom range (inclusive).")
+@click.option(
+    "--format",
+    "formats",
+    callback=_formats,
+    metavar="LIST",
+    help="Comma-separated: html,txt,md,atom (default: digest.formats).",
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: digest.out_dir)."
+)
+@click.option("--send", is_flag=True, help="Mail it (HTML + text) over SMTP, once per period.")
+@click.option("--resend", is_flag=True, help="With --send: send even if this period was sent before.")
+@click.pass_obj
+def digest(
+    settings: Settings,
+    period: str,
+    day: date | None,
+    since: date | None,
+    until: date | None,
+    formats: list[str] | None,
+    out: Path | None,
+    send: bool,
+    resend: bool,
+) -> None:
+    """Render the digest of a period from the archive; print the paths written."""
+    from bulletin.digesting import build_digest, send_digest, write_digest
+    from bulletin.periods import period_for
+    from bulletin.store import Store, utcnow
+
+    chosen = period_for(period, settings["digest.timezone"], utcnow(), day, since, until)
+    with Store.open(settings.db_path) as store:
+        built = build_digest(store, chosen)
+        paths = write_digest(
+            built,
+            chosen,
+            formats or list(settings["digest.formats"]),
+            out or Path(settings["digest.out_dir"]).expanduser(),
+            settings["digest.templates"],
+        )
+        for path in paths:
+            click.echo(str(path))
+        if send or resend:
+            click.echo(send_digest(settings, store, built, chosen, resend=resend), err=True)
+    click.echo(f"{chosen.kind} digest {chosen.label}: {len(built.cases)} new cases", err=True)
+
+
+@cli.command()
+@click.option("--period", type=click.Choice(["daily", "weekly"]), default="daily", show_default=True)
+@click.option("--date", "day", callback=_day, help="A day in the period (default: the last complete one).")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: digest.out_dir)."
+)
+@click.option("--send", is_flag=True, help="Mail the digest (once per period).")
+@click.pass_obj
+def run(settings: Settings, period: str, day: date | None, out: Path | None, send: bool) -> None:
+    """Crawl the enabled sources, extract what is new, render (and --send) the digest."""
+    from bulletin.run import run_pipeline
+
+    result = run_pipeline(settings, period_kind=period, day=day, send=send, out_dir=out)
+    for path in result.outputs:
+        click.echo(path)
+    click.echo(
+        f"run {result.run_id} {result.status}: crawl run {result.crawl_run_id}, "
+        f"{result.extracted} extracted, {result.cases} cases in the {result.period.kind} digest "
+        f"{result.period.label}"
+        + (f"; {result.sent}" if result.sent else ""),
+        err=True,
+    )
+    for problem in result.problems:
+        click.echo(f"  problem: {problem}", err=True)
+    if result.status == "failed":
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--cron", help='When to run, crontab syntax (default: schedule.cron, "0 7 * * *").')
+@click.option("--timezone", "zone", help="Zone of the cron (default: schedule.timezone).")
+@click.option("--send", is_flag=True, help="Mail each digest (once per period).")
+@click.pass_obj
+def schedule(settings: Settings, cron: str | None, zone: str | None, send: bool) -> None:
+    """Run `bulletin run` on a cron, unattended, until SIGTERM or Ctrl-C."""
+    from bulletin.config import load_settings
+    from bulletin.schedule import serve
+
+    if cron or zone:
+        overrides = {"schedule.cron": cron, "schedule.timezone": zone, "store.path": str(settings.db_path)}
+        settings = load_settings(settings.files[-1] if settings.files else None, overrides=overrides)
+    serve(settings, send=send)
 
 
 @cli.command("serve-sample")

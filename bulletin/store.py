@@ -95,6 +95,31 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX extractions_version ON extractions(pipeline_version);
     """,
+    # 3: what `bulletin run` did each time, and which digest periods were mailed (so a
+    # re-run or a restart never sends the same period twice).
+    """
+    CREATE TABLE pipeline_runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL DEFAULT 'running',
+        trigger TEXT NOT NULL,
+        period TEXT,
+        crawl_run_id INTEGER REFERENCES crawl_runs(id),
+        extracted INTEGER NOT NULL DEFAULT 0,
+        cases INTEGER NOT NULL DEFAULT 0,
+        outputs TEXT NOT NULL DEFAULT '[]',
+        problems TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE digest_ledger (
+        period TEXT PRIMARY KEY,
+        period_start TEXT NOT NULL,
+        period_end TEXT NOT NULL,
+        recipients TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        sent_at TEXT NOT NULL
+    );
+    """,
 ]
 
 ARTICLE_COLUMNS = (
@@ -554,6 +579,59 @@ class Store:
             if r["blocked"] or (r["requested"] and r["errors"] / r["requested"] >= 0.5)
         }
         return sorted(failed)
+
+    # -- pipeline runs and the digest ledger ---------------------------------------------
+
+    def start_pipeline_run(self, trigger: str, period: str) -> int:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO pipeline_runs (started_at, trigger, period) VALUES (?, ?, ?) RETURNING id",
+                (_iso(utcnow()), trigger, period),
+            )
+            return int(cur.fetchone()[0])
+
+    def finish_pipeline_run(self, run_id: int, status: str, **figures: Any) -> None:
+        """Record how a run ended; figures: crawl_run_id, extracted, cases, outputs, problems."""
+        columns = {"crawl_run_id", "extracted", "cases", "outputs", "problems"}
+        unknown = set(figures) - columns
+        if unknown:
+            raise ValueError(f"unknown pipeline run figures: {sorted(unknown)}")
+        values = {k: json.dumps(v) if k in {"outputs", "problems"} else v for k, v in figures.items()}
+        assignments = "".join(f", {k} = ?" for k in values)
+        with self.transaction():
+            self.conn.execute(
+                f"UPDATE pipeline_runs SET finished_at = ?, status = ?{assignments} WHERE id = ?",
+                (_iso(utcnow()), status, *values.values(), run_id),
+            )
+
+    def pipeline_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT * FROM pipeline_runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        out = []
+        for row in rows:
+            run = dict(row)
+            run["outputs"] = json.loads(run["outputs"])
+            run["problems"] = json.loads(run["problems"])
+            out.append(run)
+        return out
+
+    def sent_digest(self, period: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM digest_ledger WHERE period = ?", (period,)).fetchone()
+        return dict(row) if row else None
+
+    def record_sent_digest(
+        self, period: str, start: datetime, end: datetime, recipients: list[str], message_id: str
+    ) -> None:
+        with self.transaction():
+            self.conn.execute(
+                """
+                INSERT INTO digest_ledger (period, period_start, period_end, recipients, message_id, sent_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (period) DO UPDATE SET
+                    recipients = excluded.recipients, message_id = excluded.message_id,
+                    sent_at = excluded.sent_at
+                """,
+                (period, _iso(start), _iso(end), ", ".join(recipients), message_id, _iso(utcnow())),
+            )
 
 
 def _when(value: str | None) -> datetime | None:

@@ -1,0 +1,164 @@
+"""`bulletin run`: crawl the enabled sources, extract what is new, render (and mail) the digest.
+
+The crawl runs in a child process (Scrapy's reactor cannot be restarted, and the
+scheduler calls this function many times in one process). A failing stage is recorded
+and the run goes on: the digest is rendered from whatever was collected.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from bulletin.config import Settings
+from bulletin.errors import BulletinError
+from bulletin.periods import Period, period_for
+from bulletin.store import Store, utcnow
+
+logger = logging.getLogger(__name__)
+
+# How long a crawl may take to shut down after SIGTERM before it is killed.
+STOP_GRACE_SECONDS = 30
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    status: str
+    period: Period
+    crawl_run_id: int | None = None
+    extracted: int = 0
+    cases: int = 0
+    outputs: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    sent: str = ""
+
+
+def run_pipeline(
+    settings: Settings,
+    *,
+    trigger: str = "manual",
+    period_kind: str = "daily",
+    day: date | None = None,
+    send: bool = False,
+    out_dir: Path | None = None,
+    now: datetime | None = None,
+    stop: threading.Event | None = None,
+) -> RunResult:
+    """One whole run, recorded in the store's pipeline_runs table."""
+    now = now or utcnow()
+    stop = stop or threading.Event()
+    period = period_for(period_kind, settings["digest.timezone"], now, day)
+    with Store.open(settings.db_path) as store:
+        result = RunResult(store.start_pipeline_run(trigger, period.key), "running", period)
+    logger.info("run %d: %s digest for %s", result.run_id, period.kind, period.label)
+    failed: list[str] = []
+    try:
+        result.crawl_run_id, failed = _crawl(settings, stop, result.problems)
+        if stop.is_set():
+            result.status = "abandoned"
+            return result
+        result.extracted = _extract(settings, result.problems)
+        _digest(settings, period, failed, send, out_dir, now, result)
+        result.status = "finished" if not result.problems else "finished with problems"
+    except Exception as exc:  # a bug must not kill the scheduler: record it, log the traceback
+        logger.exception("run %d failed", result.run_id)
+        result.problems.append(f"run failed: {exc}")
+        result.status = "failed"
+    finally:
+        with Store.open(settings.db_path) as store:
+            store.finish_pipeline_run(
+                result.run_id,
+                result.status,
+                crawl_run_id=result.crawl_run_id,
+                extracted=result.extracted,
+                cases=result.cases,
+                outputs=result.outputs,
+                problems=result.problems,
+            )
+    return result
+
+
+def _crawl(settings: Settings, stop: threading.Event, problems: list[str]) -> tuple[int | None, list[str]]:
+    """Crawl every enabled source in a child process; return its crawl run and the failed sources."""
+    with Store.open(settings.db_path) as store:
+        before = store.runs(1)
+    command = [sys.executable, "-m", "bulletin", "-q"]
+    for path in settings.files:
+        command += ["--config", path]
+    command += ["--db", str(settings.db_path), "crawl"]
+    child = subprocess.Popen(command)  # noqa: S603 (our own interpreter and arguments)
+    limit = float(settings["schedule.run_timeout_minutes"]) * 60
+    waited = 0.0
+    while child.poll() is None:
+        if stop.is_set() or waited >= limit:
+            reason = "stopping" if stop.is_set() else f"crawl ran over {limit / 60:.0f} minutes"
+            problems.append(f"crawl stopped: {reason}")
+            child.terminate()  # Scrapy closes its spiders cleanly on SIGTERM
+            try:
+                child.wait(STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+            break
+        stop.wait(1.0)
+        waited += 1.0
+    with Store.open(settings.db_path) as store:
+        after = store.runs(1)
+        if not after or (before and after[0]["id"] == before[0]["id"]):
+            problems.append(f"crawl did not start (exit code {child.returncode})")
+            return None, sorted(s.name for s in settings.sources.values() if s.enabled)
+        run_id = int(after[0]["id"])
+        stats = store.run_stats(run_id)
+    failed = sorted(
+        s.source
+        for s in stats
+        if s.blocked or (s.requested and s.errors / s.requested >= 0.5) or s.requested == 0
+    )
+    if child.returncode not in (0, None):
+        problems.append(f"crawl exited with code {child.returncode}")
+    if failed:
+        problems.append(f"sources failed: {', '.join(failed)}")
+    return run_id, failed
+
+
+def _extract(settings: Settings, problems: list[str]) -> int:
+    from bulletin.extracting import extract_stored
+
+    model = settings["nlp.model"] or None
+    try:
+        return extract_stored(settings, model, redo=False).done
+    except BulletinError as exc:
+        problems.append(f"extraction failed: {exc}")
+        return 0
+
+
+def _digest(
+    settings: Settings,
+    period: Period,
+    failed: list[str],
+    send: bool,
+    out_dir: Path | None,
+    now: datetime,
+    result: RunResult,
+) -> None:
+    from bulletin.digesting import build_digest, send_digest, write_digest
+
+    with Store.open(settings.db_path) as store:
+        digest = build_digest(store, period, failed, now)
+        result.cases = len(digest.cases)
+        out = out_dir or Path(settings["digest.out_dir"]).expanduser()
+        paths = write_digest(
+            digest, period, list(settings["digest.formats"]), out, settings["digest.templates"]
+        )
+        result.outputs = [str(p) for p in paths]
+        if send:
+            try:
+                result.sent = send_digest(settings, store, digest, period)
+            except BulletinError as exc:
+                result.problems.append(f"digest not sent: {exc}")

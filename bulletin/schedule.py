@@ -1,0 +1,137 @@
+"""`bulletin schedule`: APScheduler wiring only. Its job calls the same function as `bulletin run`.
+
+- The job lives in a persistent job store inside the archive database, so a run missed
+  while the machine was off is run once on start (misfire grace of hours, coalesce),
+  never several times.
+- A lock file beside the database keeps a second scheduler from starting.
+- SIGTERM (or Ctrl-C) stops the scheduler; a run in progress stops its crawl and is
+  recorded as abandoned.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib
+import logging
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+
+from bulletin.config import Settings
+from bulletin.errors import BulletinError
+
+logger = logging.getLogger(__name__)
+
+JOB_ID = "bulletin-run"
+RUNNER = "bulletin.run:run_pipeline"
+
+# Set when this process is shutting down; the running job passes it to the pipeline,
+# which then stops its crawl child. One per process, like the signal that sets it.
+STOPPING = threading.Event()
+
+
+def scheduled_run(settings_data: dict[str, Any], runner: str = RUNNER, send: bool = False) -> None:
+    """The job: load the settings it was scheduled with and run the pipeline once."""
+    module, _, name = runner.partition(":")
+    run = getattr(importlib.import_module(module), name)
+    result = run(Settings.from_dict(settings_data), trigger="schedule", send=send, stop=STOPPING)
+    logger.info("scheduled run %s: %s", getattr(result, "run_id", "?"), getattr(result, "status", result))
+
+
+@contextmanager
+def scheduler_lock(db: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``<db>.scheduler.lock`` or refuse to start.
+
+    flock is released by the kernel when the process dies, so a crash never leaves a
+    stale lock behind.
+    """
+    path = Path(str(db) + ".scheduler.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown pid"
+        handle.close()
+        raise BulletinError(f"another scheduler is already running on {db} ({holder})") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def build_scheduler(
+    settings: Settings,
+    trigger: BaseTrigger | None = None,
+    runner: str = RUNNER,
+    send: bool = False,
+) -> BackgroundScheduler:
+    """A started-paused scheduler holding exactly one job; call ``resume()`` to let it run.
+
+    The stored job is kept as it is when its trigger is unchanged, so its pending
+    ``next_run_time`` (perhaps in the past: a missed run) survives a restart; only a
+    changed cron or time zone replaces it.
+    """
+    grace = int(float(settings["schedule.misfire_grace_hours"]) * 3600)
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{settings.db_path}")},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
+        timezone=settings["schedule.timezone"],
+    )
+    trigger = trigger or CronTrigger.from_crontab(
+        settings["schedule.cron"], timezone=settings["schedule.timezone"]
+    )
+    scheduler.start(paused=True)
+    kwargs = {"settings_data": settings.to_dict(), "runner": runner, "send": send}
+    job = scheduler.get_job(JOB_ID)
+    if job is None or str(job.trigger) != str(trigger) or job.kwargs != kwargs:
+        scheduler.add_job(
+            scheduled_run, trigger, id=JOB_ID, name="bulletin run", kwargs=kwargs, replace_existing=True
+        )
+    scheduler.add_listener(_log_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    return scheduler
+
+
+def _log_event(event: JobExecutionEvent) -> None:
+    if event.code == EVENT_JOB_MISSED:
+        logger.warning("missed the run due at %s (later than the misfire grace)", event.scheduled_run_time)
+    elif event.exception is not None:
+        logger.error("scheduled run raised %r", event.exception)
+
+
+def serve(settings: Settings, send: bool = False, stop: threading.Event | None = None) -> None:
+    """Run the scheduler until SIGTERM/SIGINT (or ``stop``), holding the database's lock."""
+    stop = stop or STOPPING
+    with scheduler_lock(settings.db_path):
+        scheduler = build_scheduler(settings, send=send)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        scheduler.resume()
+        job = scheduler.get_job(JOB_ID)
+        logger.info(
+            "scheduler started: %s (%s); next run %s",
+            settings["schedule.cron"],
+            settings["schedule.timezone"],
+            job.next_run_time if job else "none",
+        )
+        stop.wait()
+        STOPPING.set()
+        logger.info("stopping: waiting for a run in progress to wind down")
+        scheduler.shutdown(wait=True)
+        logger.info("scheduler stopped")
