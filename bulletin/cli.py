@@ -332,8 +332,7 @@ def run(settings: Settings, period: str, day: date | None, out: Path | None, sen
     click.echo(
         f"run {result.run_id} {result.status}: crawl run {result.crawl_run_id}, "
         f"{result.extracted} extracted, {result.cases} cases in the {result.period.kind} digest "
-        f"{result.period.label}"
-        + (f"; {result.sent}" if result.sent else ""),
+        f"{result.period.label}" + (f"; {result.sent}" if result.sent else ""),
         err=True,
     )
     for problem in result.problems:

@@ -24,6 +24,7 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
@@ -38,6 +39,21 @@ RUNNER = "bulletin.run:run_pipeline"
 # Set when this process is shutting down; the running job passes it to the pipeline,
 # which then stops its crawl child. One per process, like the signal that sets it.
 STOPPING = threading.Event()
+
+
+class _Scheduler(BackgroundScheduler):
+    """APScheduler 3.11's BackgroundScheduler, minus a shutdown race.
+
+    ``shutdown()`` marks the scheduler stopped and then wakes its thread, which runs one
+    more round of ``_process_jobs`` with executors already shut down: a due job then
+    fails to submit and its next run time is advanced, so a missed run would be lost.
+    A stopped scheduler processes nothing here.
+    """
+
+    def _process_jobs(self):  # type: ignore[no-untyped-def]
+        if self.state == STATE_STOPPED:
+            return None
+        return super()._process_jobs()
 
 
 def scheduled_run(settings_data: dict[str, Any], runner: str = RUNNER, send: bool = False) -> None:
@@ -89,7 +105,7 @@ def build_scheduler(
     changed cron or time zone replaces it.
     """
     grace = int(float(settings["schedule.misfire_grace_hours"]) * 3600)
-    scheduler = BackgroundScheduler(
+    scheduler = _Scheduler(
         jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{settings.db_path}")},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
         timezone=settings["schedule.timezone"],
