@@ -104,9 +104,12 @@ def test_restart_keeps_one_job(settings: Settings) -> None:
 
 
 def test_second_scheduler_on_the_same_database_refuses(settings: Settings) -> None:
-    with scheduler_lock(settings.db_path), pytest.raises(BulletinError, match="another scheduler"):
-        with scheduler_lock(settings.db_path):
-            pass
+    with (
+        scheduler_lock(settings.db_path),
+        pytest.raises(BulletinError, match="another scheduler"),
+        scheduler_lock(settings.db_path),
+    ):
+        pass
     with scheduler_lock(settings.db_path):  # released on exit
         pass
 

@@ -1,0 +1,79 @@
+"""Mail delivery against a real SMTP server on loopback (aiosmtpd)."""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections.abc import Iterator
+from email.message import Message
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from digest.deliver import DeliveryError, build_message, send
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def test_digest_arrives_as_one_html_message_with_a_text_alternative(smtp_server: tuple[Inbox, int]) -> None:
+    inbox, port = smtp_server
+    message = build_message(
+        "Digest: 2026-11-26, 2 new cases",
+        "<p>Feng &amp; Jiang</p>",
+        "Feng & Jiang",
+        "watch@example.org",
+        ["analyst@example.org", "desk@example.org"],
+    )
+    send(message, {"host": "127.0.0.1", "port": port, "security": "none", "user": "", "timeout": 10}, None)
+    [received] = inbox.messages
+    assert received["Subject"] == "Digest: 2026-11-26, 2 new cases"
+    assert received["To"] == "analyst@example.org, desk@example.org"
+    assert received.get_content_type() == "multipart/alternative"
+    parts = {
+        part.get_content_type(): part.get_payload(decode=True).decode() for part in received.get_payload()
+    }
+    assert parts["text/plain"].strip() == "Feng & Jiang"
+    assert parts["text/html"].strip() == "<p>Feng &amp; Jiang</p>"
+    assert received["Message-ID"].endswith("@example.org>")
+
+
+def test_unreachable_server_is_a_delivery_error() -> None:
+    message = build_message("s", "<p>x</p>", "x", "a@example.org", ["b@example.org"])
+    with pytest.raises(DeliveryError, match="sending to 127.0.0.1:"):
+        send(
+            message,
+            {"host": "127.0.0.1", "port": free_port(), "security": "none", "user": "", "timeout": 5},
+            None,
+        )
+
+
+def test_unknown_security_mode_is_refused() -> None:
+    message = build_message("s", "<p>x</p>", "x", "a@example.org", ["b@example.org"])
+    with pytest.raises(DeliveryError, match="smtp.security"):
+        send(message, {"host": "127.0.0.1", "port": 25, "security": "tls", "user": "", "timeout": 5}, None)
