@@ -388,10 +388,14 @@ def serve_sample(root: Path | None) -> None:
     help="Folder for the demo's database and outputs.",
 )
 def demo(out: Path) -> None:
-    """Run the main job end to end on the bundled sample sites (no internet needed)."""
+    """Run the main job end to end on the bundled sample sites (no internet needed).
+
+    Serves the sample sites on loopback, crawls them, extracts the cases and renders the
+    digest of the whole sample archive into OUT/digest.
+    """
     from bulletin.demo import run_demo
 
-    run_demo(out)
+    sys.exit(run_demo(out))
 
 
 if __name__ == "__main__":

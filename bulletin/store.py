@@ -434,6 +434,11 @@ class Store:
             )
         return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
+    def published_range(self) -> tuple[datetime, datetime] | None:
+        """Earliest and latest publication time in the archive (UTC), or None when empty."""
+        row = self.conn.execute("SELECT min(published_utc), max(published_utc) FROM articles").fetchone()
+        return (datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1])) if row[0] else None
+
     def url_counts(self) -> dict[str, int]:
         """How many rows each URL has (always 1: the kill test checks that)."""
         return {r[0]: r[1] for r in self.conn.execute("SELECT url, count(*) FROM articles GROUP BY url")}
