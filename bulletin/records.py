@@ -9,17 +9,14 @@ they were given. Scrapy accepts dataclass instances as items, so the crawler yie
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-_WS = re.compile(r"\s+")
-
 
 def content_hash(text: str) -> str:
     """Hash of the whitespace-normalised, case-folded text: equal for equal stories."""
-    normal = _WS.sub(" ", text).strip().casefold()
+    normal = " ".join(text.split()).casefold()
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
 

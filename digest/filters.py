@@ -105,12 +105,13 @@ def duration(months: object) -> str:
 def money(amount: object, currency: object = None, usd: object = None) -> str:
     """``500000, "CNY", 68607`` -> "¥500,000 ($68,607)"; ISO code for currencies without a symbol."""
     text = _number(amount)
-    code = str(currency).upper() if currency else ""
+    code = oneline(currency).upper() if currency else ""
     if code in CURRENCY_SYMBOLS:
         text = CURRENCY_SYMBOLS[code] + text
     elif code:
         text = f"{code} {text}"
-    if usd is not None and code != "USD" and _number(usd):
+    # A USD equivalent only when the record has a number for it, and not beside a USD amount.
+    if isinstance(usd, int | float) and not isinstance(usd, bool) and code != "USD":
         text += f" (${_number(usd)})"
     return text
 
