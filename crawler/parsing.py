@@ -86,3 +86,9 @@ def parse_time(text: str, formats: tuple[str, ...], zone: tzinfo) -> datetime | 
 
 def zone(name: str | None) -> tzinfo:
     return ZoneInfo(name or "UTC")
+
+
+def page_lang(sel: Selector, default: str = "en") -> str:
+    """The page's declared language (``<html lang="en-US">`` -> ``en``), else ``default``."""
+    declared = (sel.xpath("/html/@lang").get() or "").strip().lower()
+    return re.split(r"[-_]", declared)[0] or default

@@ -16,7 +16,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
 from crawler.base import BulletinSpider
-from crawler.parsing import clean_space, decode, paragraphs, parse_time
+from crawler.parsing import clean_space, decode, page_lang, paragraphs, parse_time
 
 ARTICLE_PATH = re.compile(r"(/a/\d{6}/\d{2}/WS[0-9a-f]{24}(_\d+)?\.html|/content_\d+\.htm)$")
 UPDATED = re.compile(r"Updated:\s*(\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2})")
@@ -172,6 +172,7 @@ class ChinaDailySpider(BulletinSpider):
                 )
                 or None,
                 "raw_html": html,
+                "lang": page_lang(sel),
             }
             pending = [
                 u
@@ -195,6 +196,7 @@ class ChinaDailySpider(BulletinSpider):
             raw_html=first["raw_html"],
             byline=first["byline"],
             section=first["section"],
+            lang=first["lang"],
         )
 
 

@@ -19,7 +19,7 @@ from parsel import Selector
 from scrapy.http import Request, Response
 
 from crawler.base import BulletinSpider
-from crawler.parsing import clean_space, decode, paragraphs, parse_time
+from crawler.parsing import clean_space, decode, page_lang, paragraphs, parse_time
 
 ARTICLE_PATH = re.compile(r"/(opa|usao-[a-z]+)/pr/[^/?#]+$")
 DATE_FORMATS = ("%A, %B %d, %Y", "%B %d, %Y")
@@ -120,6 +120,7 @@ class DojSpider(BulletinSpider):
             published,
             raw_html=html,
             section="; ".join(c for c in components if c) or None,
+            lang=page_lang(sel),
         )
 
 

@@ -20,7 +20,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.base import BulletinSpider
-from crawler.parsing import clean_space, decode, paragraphs
+from crawler.parsing import clean_space, decode, page_lang, paragraphs
 
 
 class GenericSpider(BulletinSpider):
@@ -118,7 +118,8 @@ class GenericSpider(BulletinSpider):
             published = _feed_date(htmldate.find_date(html, url=response.url, original_date=True))
         if isinstance(published, datetime) and published.tzinfo is None:
             published = published.replace(tzinfo=self.zone)
-        yield self.make_article(url, title, paras, published, raw_html=html, byline=byline or None)
+        lang = page_lang(Selector(text=html[:5000]))  # the <html> tag is at the top
+        yield self.make_article(url, title, paras, published, raw_html=html, byline=byline or None, lang=lang)
 
 
 def _feed_date(value: str | None) -> datetime | None:

@@ -13,7 +13,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.base import BulletinSpider
-from crawler.parsing import clean_space, decode, paragraphs, parse_time, selector
+from crawler.parsing import clean_space, decode, page_lang, paragraphs, parse_time, selector
 
 ARTICLE_PATH = re.compile(r"/page/\d{6}/\d{6,8}\.shtml$")
 # Text lines that are not part of the story: photo credits, the print headline, the
@@ -119,6 +119,7 @@ class GlobalTimesSpider(BulletinSpider):
             raw_html=html,
             byline=byline or None,
             section=clean_space(sel.css("div.article_column").xpath("string()").get()) or None,
+            lang=page_lang(sel),
         )
 
 
