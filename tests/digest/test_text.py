@@ -91,7 +91,10 @@ def test_markdown_renders_without_live_markup(digest):
 
     html = markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table").render(render_digest(digest, "md"))
     soup = BeautifulSoup(html, "lxml")
-    assert soup.find_all(["script", "img", "b", "code", "em"]) == []
+    assert soup.find_all(["script", "img", "b"]) == []
+    # Emphasis and code spans are only ours: the reviewed mark and the chart block.
+    assert [em.get_text() for em in soup.find_all("em")] == ["reviewed"]
+    assert all(code.parent.name == "pre" for code in soup.find_all("code"))
     assert all(a["href"].startswith("https://") for a in soup.find_all("a"))
     hostile = soup.find("h3", string=lambda s: bool(s) and s.startswith("4."))
     assert hostile.get_text() == f"4. {SCRIPT} Taiwan *court* jails [ex-officer](javascript:alert(2)) _for_ `leaks`"
