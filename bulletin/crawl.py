@@ -140,7 +140,10 @@ def health(last: CrawlStats | None) -> str:
         return f"partly blocked ({last.dropped.get('challenge', 0)} challenge pages)"
     if last.requested == 0:
         return "no requests (robots.txt or config?)"
-    if last.found == 0 and last.errors == 0:
+    if last.found == 0:
+        if last.errors:
+            kinds = ", ".join(f"{k} {v}" for k, v in sorted(last.error_kinds.items()))
+            return f"failing: nothing fetched ({kinds})"
         return "broken: no articles found"
     unparsed = last.dropped.get("not_article", 0) + last.dropped.get("empty", 0)
     if last.found and unparsed / last.found >= 0.5:
@@ -151,3 +154,11 @@ def health(last: CrawlStats | None) -> str:
     if rate >= 0.1:
         return f"degraded ({rate:.0%} errors)"
     return "ok"
+
+
+FAILED_HEALTH = ("blocked", "broken", "failing", "no requests")
+
+
+def failed_sources(stats: list[CrawlStats]) -> list[str]:
+    """Sources whose run counts as failed (the digest names them)."""
+    return sorted({s.source for s in stats if health(s).startswith(FAILED_HEALTH)})

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bulletin.config import Settings
+from bulletin.crawl import failed_sources as failed
 from bulletin.errors import BulletinError
 from bulletin.periods import Period
 from bulletin.records import Digest
@@ -26,7 +27,7 @@ def build_digest(
     now = now or utcnow()
     previous_start, previous_end = period.previous()
     if failed_sources is None:
-        failed_sources = store.failed_sources(period.start, max(now, period.end))
+        failed_sources = failed(store.crawl_stats_between(period.start, max(now, period.end)))
     return Digest(
         period=period.kind,
         start=period.start,

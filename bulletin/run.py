@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bulletin.config import Settings
+from bulletin.crawl import failed_sources
 from bulletin.errors import BulletinError
 from bulletin.periods import Period, period_for
 from bulletin.store import Store, utcnow
@@ -92,7 +93,8 @@ def _crawl(settings: Settings, stop: threading.Event, problems: list[str]) -> tu
     for path in settings.files:
         command += ["--config", path]
     command += ["--db", str(settings.db_path), "crawl"]
-    child = subprocess.Popen(command)  # noqa: S603 (our own interpreter and arguments)
+    # The crawl's summary table goes to stderr with the logs: stdout is for the digest paths.
+    child = subprocess.Popen(command, stdout=sys.stderr)  # noqa: S603 (our interpreter, our arguments)
     limit = float(settings["schedule.run_timeout_minutes"]) * 60
     waited = 0.0
     while child.poll() is None:
@@ -115,11 +117,7 @@ def _crawl(settings: Settings, stop: threading.Event, problems: list[str]) -> tu
             return None, sorted(s.name for s in settings.sources.values() if s.enabled)
         run_id = int(after[0]["id"])
         stats = store.run_stats(run_id)
-    failed = sorted(
-        s.source
-        for s in stats
-        if s.blocked or (s.requested and s.errors / s.requested >= 0.5) or s.requested == 0
-    )
+    failed = failed_sources(stats)
     if child.returncode not in (0, None):
         problems.append(f"crawl exited with code {child.returncode}")
     if failed:

@@ -568,22 +568,16 @@ class Store:
             )
         return cases
 
-    def failed_sources(self, start: datetime, end: datetime) -> list[str]:
-        """Sources whose crawls in ``[start, end)`` ended blocked or with most requests failing."""
+    def crawl_stats_between(self, start: datetime, end: datetime) -> list[CrawlStats]:
+        """Per-source figures of the crawl runs started in ``[start, end)``."""
         rows = self.conn.execute(
             """
-            SELECT s.source, s.requested, s.errors, s.blocked, r.status FROM crawl_run_sources s
-            JOIN crawl_runs r ON r.id = s.run_id
-            WHERE r.started_at >= ? AND r.started_at < ?
+            SELECT s.* FROM crawl_run_sources s JOIN crawl_runs r ON r.id = s.run_id
+            WHERE r.started_at >= ? AND r.started_at < ? ORDER BY s.run_id
             """,
             (_iso(start.astimezone(UTC)), _iso(end.astimezone(UTC))),
         ).fetchall()
-        failed = {
-            r["source"]
-            for r in rows
-            if r["blocked"] or (r["requested"] and r["errors"] / r["requested"] >= 0.5)
-        }
-        return sorted(failed)
+        return [_stats(row) for row in rows]
 
     # -- pipeline runs and the digest ledger ---------------------------------------------
 

@@ -81,9 +81,10 @@ timezone = "Europe/London"
 class Bulletin:
     """Runs ``python -m bulletin`` in a child process against one config and database."""
 
-    def __init__(self, config: Path, db: Path):
+    def __init__(self, config: Path, db: Path, env: dict[str, str] | None = None):
         self.config = config
         self.db = db
+        self.env = env or {}
 
     def run(self, *args: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
@@ -92,7 +93,7 @@ class Bulletin:
             text=True,
             timeout=timeout,
             cwd=REPO,
-            env={**os.environ, "BULLETIN_CONFIG": ""},
+            env={**os.environ, "BULLETIN_CONFIG": "", **self.env},
         )
         if check and proc.returncode != 0:
             raise AssertionError(f"bulletin {' '.join(args)} exited {proc.returncode}\n{proc.stderr[-4000:]}")

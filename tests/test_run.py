@@ -1,0 +1,100 @@
+"""`bulletin run` and `bulletin digest --send` end to end on the sample sites."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from bulletin.sample_server import SampleServer
+from tests.conftest import Bulletin, make_bulletin
+from tests.test_deliver import Inbox, free_port
+
+pytestmark = pytest.mark.slow
+
+GONE = '\n[sources.gone]\nkind = "generic"\nfeeds = ["http://127.0.0.1:9/feed.xml"]\n'
+DAY = "2025-03-08"  # the Global Times sample has a case published that day (Beijing time)
+HEADLINE = "Former engineer surnamed Feng sentenced to six years"
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def ran(
+    tmp_path_factory: pytest.TempPathFactory, sample_server: SampleServer, smtp: tuple[Inbox, int]
+) -> tuple[Bulletin, str, str]:
+    tmp = tmp_path_factory.mktemp("run")
+    extra = (
+        GONE
+        + f"""
+[digest]
+timezone = "Asia/Shanghai"
+out_dir = "{(tmp / "digests").as_posix()}"
+formats = ["html", "txt"]
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp[1]}
+security = "none"
+sender = "watch@example.org"
+recipients = ["analyst@example.org"]
+"""
+    )
+    bulletin = make_bulletin(tmp, sample_server, extra)
+    # Only Global Times and the unreachable source: a quick crawl.
+    bulletin.env = {
+        f"BULLETIN_SOURCES_{s.upper()}_ENABLED": "false" for s in ("chinadaily", "doj", "prosecutors")
+    }
+    proc = bulletin.run("run", "--date", DAY, "--send")
+    return bulletin, proc.stdout, proc.stderr
+
+
+def test_run_crawls_extracts_and_renders_despite_a_failing_source(ran: tuple[Bulletin, str, str]) -> None:
+    bulletin, out, err = ran
+    paths = [Path(line) for line in out.splitlines()]
+    assert sorted(p.suffix for p in paths) == [".html", ".txt"]
+    html = next(p for p in paths if p.suffix == ".html").read_text(encoding="utf-8")
+    text = next(p for p in paths if p.suffix == ".txt").read_text(encoding="utf-8")
+    assert HEADLINE in html
+    assert HEADLINE in text
+    assert "gone" in text  # the digest names the source that failed
+    assert "finished with problems" in err
+    assert "sources failed: gone" in err
+    with bulletin.store() as store:
+        [run] = store.pipeline_runs(1)
+    assert run["status"] == "finished with problems"
+    assert run["extracted"] > 0
+    assert run["cases"] >= 1
+
+
+def test_run_mails_the_digest_once_per_period(
+    ran: tuple[Bulletin, str, str], smtp: tuple[Inbox, int]
+) -> None:
+    bulletin, _, _ = ran
+    inbox, _ = smtp
+    assert len(inbox.messages) == 1
+    [message] = inbox.messages
+    assert message.get_content_type() == "multipart/alternative"
+    assert DAY in message["Subject"]
+    again = bulletin.run("digest", "--date", DAY, "--send")
+    assert "already sent" in again.stderr
+    assert len(inbox.messages) == 1
+    bulletin.run("digest", "--date", DAY, "--send", "--resend")
+    assert len(inbox.messages) == 2
+
+
+def test_runs_lists_the_run_and_its_problems(ran: tuple[Bulletin, str, str]) -> None:
+    bulletin, _, _ = ran
+    listing = bulletin.run("runs").stdout
+    assert "finished with problems" in listing
+    assert f"daily:{DAY}" in listing
+    assert "problem: sources failed: gone" in listing
