@@ -105,7 +105,11 @@ def render_digest(digest: Digest, fmt: str, env: jinja2.Environment | None = Non
         raise ValueError(f"unknown digest format {fmt!r} (one of {', '.join(FORMATS)})")
     env = env or make_env()
     template = env.get_template(TEMPLATES[fmt])
-    return template.render(**digest_context(digest))
+    # Autoescaped output comes as many small Markup pieces, and Markup (unlike str) is tracked by
+    # the garbage collector. Template.render keeps them all alive until the final join, which sets
+    # off full collections that made 10,000 cases 16x slower than 1,000; plain str copies keep
+    # rendering linear.
+    return "".join([str(piece) for piece in template.generate(**digest_context(digest))])
 
 
 def digest_context(digest: Digest) -> dict[str, Any]:
