@@ -47,7 +47,8 @@ PENALTIES = (
     {"kind": "supervised_release", "months": 36},
 )
 BARE = """<!DOCTYPE html><html><body>{% for case in cases %}
-<h3>{{ case.headline }}</h3><p>{% for link in case.links %}<a href="{{ link.url }}">{{ link.source }}</a> {% endfor %}</p>
+<h3>{{ case.headline }}</h3>
+<p>{% for link in case.links %}<a href="{{ link.url }}">{{ link.source }}</a> {% endfor %}</p>
 {% endfor %}</body></html>"""
 
 
@@ -66,7 +67,8 @@ def synthetic_cases(n: int, seed: int) -> tuple[Case, ...]:
                 headline=f"Case {i}: former employee {people[0]} sentenced for leaking <secrets> & data",
                 published_at=when,
                 links=tuple(
-                    SourceLink(s, f"https://{s}.example/{i}/story.html", f"Story {i} on {s}", when) for s in outlets
+                    SourceLink(s, f"https://{s}.example/{i}/story.html", f"Story {i} on {s}", when)
+                    for s in outlets
                 ),
                 extraction=Extraction(
                     id=str(i),

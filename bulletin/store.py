@@ -287,81 +287,49 @@ class Store:
         return self.conn.execute("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone() is not None
 
     def save_article(
-        self,
-        article: Article,
-        run_id: int | None,
-        sig: Signature | None,
-        story_id: int | None = None,
+        self, article: Article, run_id: int | None, sig: Signature | None, story_id: int | None = None
     ) -> Saved:
         """Insert or update one article (keyed by URL) and commit.
 
         ``story_id`` links a syndicated copy to the story it repeats; a new article
         without one starts its own story.
         """
-        html = zlib.compress(article.raw_html.encode("utf-8")) if article.raw_html else None
-        published_utc = _iso(article.published_at.astimezone(UTC)) if article.published_at else None
+        digest = article.content_hash
+        values = {
+            "title": article.title,
+            "published_at": _iso(article.published_at),
+            "published_utc": _iso(article.published_at.astimezone(UTC)) if article.published_at else None,
+            "byline": article.byline,
+            "section": article.section,
+            "lang": article.lang,
+            "text": article.text,
+            "raw_html": zlib.compress(article.raw_html.encode("utf-8")) if article.raw_html else None,
+            "content_hash": digest,
+            "minhash": sig.values if sig else None,
+            "relevant": _bool(article.relevant),
+            "relevance": article.relevance,
+            "fetched_at": _iso(article.fetched_at),
+            "crawl_run_id": run_id,
+        }
         with self.transaction():
             row = self.conn.execute(
                 "SELECT id, content_hash, story_id FROM articles WHERE url = ?", (article.url,)
             ).fetchone()
             if row is not None:
-                if row["content_hash"] == article.content_hash:
+                if row["content_hash"] == digest:
                     return Saved(row["id"], "unchanged", row["story_id"])
+                assignments = ", ".join(f"{column} = ?" for column in values)
                 self.conn.execute(
-                    """
-                    UPDATE articles SET title = ?, published_at = ?, published_utc = ?, byline = ?,
-                        section = ?, lang = ?, text = ?, raw_html = ?, content_hash = ?, minhash = ?,
-                        relevant = ?, relevance = ?, fetched_at = ?, updated_at = ?, crawl_run_id = ?
-                    WHERE id = ?
-                    """,
-                    (
-                        article.title,
-                        _iso(article.published_at),
-                        published_utc,
-                        article.byline,
-                        article.section,
-                        article.lang,
-                        article.text,
-                        html,
-                        article.content_hash,
-                        sig.values if sig else None,
-                        _bool(article.relevant),
-                        article.relevance,
-                        _iso(article.fetched_at),
-                        _iso(utcnow()),
-                        run_id,
-                        row["id"],
-                    ),
+                    f"UPDATE articles SET {assignments}, updated_at = ? WHERE id = ?",
+                    (*values.values(), _iso(utcnow()), row["id"]),
                 )
                 self._index_bands(row["id"], sig)
                 return Saved(row["id"], "updated", row["story_id"])
+            values.update(url=article.url, source=article.source, story_id=story_id)
+            marks = ", ".join("?" * len(values))
             cur = self.conn.execute(
-                """
-                INSERT INTO articles (url, source, title, published_at, published_utc, byline, section,
-                    lang, text, raw_html, content_hash, minhash, relevant, relevance, story_id,
-                    fetched_at, crawl_run_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                RETURNING id
-                """,
-                (
-                    article.url,
-                    article.source,
-                    article.title,
-                    _iso(article.published_at),
-                    published_utc,
-                    article.byline,
-                    article.section,
-                    article.lang,
-                    article.text,
-                    html,
-                    article.content_hash,
-                    sig.values if sig else None,
-                    _bool(article.relevant),
-                    article.relevance,
-                    story_id,
-                    _iso(article.fetched_at),
-                    run_id,
-                ),
+                f"INSERT INTO articles ({', '.join(values)}) VALUES ({marks}) RETURNING id",
+                tuple(values.values()),
             )
             article_id = int(cur.fetchone()[0])
             if story_id is None:

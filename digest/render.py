@@ -72,7 +72,7 @@ class SentenceRow:
 
 
 def bundled_loader() -> jinja2.BaseLoader:
-    """The shipped templates: ``bulletin/templates`` in an installed wheel, else the checkout's ``templates/``."""
+    """The shipped templates: ``bulletin/templates`` in a wheel, else the checkout's ``templates/``."""
     packaged = importlib.resources.files("bulletin") / "templates"
     if packaged.is_dir():
         return jinja2.PackageLoader("bulletin", "templates")

@@ -1,4 +1,4 @@
-"""Fixture digests: a day with every penalty kind, a multi-outlet story, a hostile headline; and an empty day."""
+"""Fixture digests: a day with many penalty kinds, a multi-outlet story, a hostile headline; an empty day."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ def prc_case() -> Case:
         headline="Retired insider Feng jailed for selling industry secrets to foreign spy agency",
         published_at=published,
         links=(
-            SourceLink("globaltimes", "https://www.globaltimes.cn/page/202611/1.shtml", "Feng jailed", published),
+            SourceLink(
+                "globaltimes", "https://www.globaltimes.cn/page/202611/1.shtml", "Feng jailed", published
+            ),
             SourceLink(
                 "chinadaily", "https://www.chinadaily.com.cn/a/202611/26/2.html", "Two jailed", published
             ),
@@ -59,12 +61,21 @@ def prc_case() -> Case:
             penalties=(
                 {"person": "Feng", "kind": "imprisonment", "months": 72},
                 {"person": "Feng", "kind": "political_rights_deprivation", "months": 24},
-                {"person": "Feng", "kind": "asset_confiscation", "amount": 500000, "currency": "CNY", "usd": 68607},
+                {
+                    "person": "Feng",
+                    "kind": "asset_confiscation",
+                    "amount": 500000,
+                    "currency": "CNY",
+                    "usd": 68607,
+                },
                 {"person": "Jiang", "kind": "asset_confiscation", "amount": 500000, "currency": "CNY"},
                 {"person": "Jiang", "kind": "imprisonment", "months": 66},
                 {"person": "Jiang", "kind": "political_rights_deprivation", "months": 24},
             ),
-            laws=(law("Article 7 of the Counter-Espionage Law"), law("Guarding State Secrets Law Article 46")),
+            laws=(
+                law("Article 7 of the Counter-Espionage Law"),
+                law("Guarding State Secrets Law Article 46"),
+            ),
         ),
         reviewed=True,
     )
@@ -78,7 +89,10 @@ def us_case() -> Case:
         published_at=published,
         links=(
             SourceLink(
-                "doj", "https://www.justice.gov/opa/pr/former-army-analyst-sentenced", "Analyst sentenced", published
+                "doj",
+                "https://www.justice.gov/opa/pr/former-army-analyst-sentenced",
+                "Analyst sentenced",
+                published,
             ),
         ),
         extraction=Extraction(
@@ -108,7 +122,9 @@ def severe_case() -> Case:
         story_id=303,
         headline="Three former officials sentenced for espionage",
         published_at=published,
-        links=(SourceLink("chinadaily", "https://www.chinadaily.com.cn/a/202611/26/4.html", "Three", published),),
+        links=(
+            SourceLink("chinadaily", "https://www.chinadaily.com.cn/a/202611/26/4.html", "Three", published),
+        ),
         extraction=Extraction(
             id="cd-4",
             relevant=True,
@@ -137,7 +153,9 @@ def hostile_case() -> Case:
         headline=headline,
         published_at=published,
         links=(
-            SourceLink("taipeitimes", "https://www.taipeitimes.com/News/taiwan/archives/2026/11/26/5", headline, None),
+            SourceLink(
+                "taipeitimes", "https://www.taipeitimes.com/News/taiwan/archives/2026/11/26/5", headline, None
+            ),
             SourceLink("mirror", "javascript:alert(3)", "mirror copy", None),
         ),
         extraction=Extraction(
@@ -149,7 +167,13 @@ def hostile_case() -> Case:
             penalties=(
                 {"person": "Huang <b>Wei</b>", "kind": "imprisonment"},
                 {"person": "Huang <b>Wei</b>", "kind": "probation", "months": 24},
-                {"person": "Huang <b>Wei</b>", "kind": "fine", "amount": 1000000, "currency": "TWD", "usd": 31000},
+                {
+                    "person": "Huang <b>Wei</b>",
+                    "kind": "fine",
+                    "amount": 1000000,
+                    "currency": "TWD",
+                    "usd": 31000,
+                },
             ),
         ),
     )
@@ -163,7 +187,9 @@ def previous_cases() -> tuple[Case, ...]:
             story_id=story_id,
             headline=f"Earlier case {story_id}",
             published_at=start,
-            links=(SourceLink("globaltimes", f"https://www.globaltimes.cn/page/{story_id}.shtml", "x", start),),
+            links=(
+                SourceLink("globaltimes", f"https://www.globaltimes.cn/page/{story_id}.shtml", "x", start),
+            ),
             extraction=Extraction(
                 id=str(story_id), relevant=True, tactics=tuple(tactic(label, label) for label in labels)
             ),

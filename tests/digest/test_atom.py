@@ -20,7 +20,9 @@ def feed(digest):
 
 def test_feed_metadata(feed):
     assert feed.tag == "{http://www.w3.org/2005/Atom}feed"
-    assert feed.findtext("a:id", namespaces=NS) == "tag:bulletin-watch,2026:digest/daily/2026-11-26/2026-11-27"
+    assert (
+        feed.findtext("a:id", namespaces=NS) == "tag:bulletin-watch,2026:digest/daily/2026-11-26/2026-11-27"
+    )
     assert feed.findtext("a:title", namespaces=NS) == "Bulletin Watch daily digest: 2026-11-26"
     assert feed.findtext("a:updated", namespaces=NS) == "2026-11-27T07:00:00+08:00"
     assert feed.findtext("a:author/a:name", namespaces=NS) == "Bulletin Watch"

@@ -65,6 +65,10 @@ def test_every_format_renders_both_fixtures(digest, empty_digest, fmt):
 def test_bundled_templates_found_without_user_dir():
     env = make_env()
     names = env.list_templates()
-    assert {"base.html", "digest/digest.html", "digest/digest.txt", "digest/digest.md", "digest/digest.xml"} <= set(
-        names
-    )
+    assert {
+        "base.html",
+        "digest/digest.html",
+        "digest/digest.txt",
+        "digest/digest.md",
+        "digest/digest.xml",
+    } <= set(names)

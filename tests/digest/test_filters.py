@@ -41,7 +41,10 @@ from digest.filters import (
             {"kind": "asset_confiscation", "amount": 500000, "currency": "CNY", "usd": 68607},
             "assets ¥500,000 ($68,607) confiscated",
         ),
-        ({"kind": "asset_confiscation", "amount": 1200000.0, "currency": "CNY"}, "assets ¥1,200,000 confiscated"),
+        (
+            {"kind": "asset_confiscation", "amount": 1200000.0, "currency": "CNY"},
+            "assets ¥1,200,000 confiscated",
+        ),
         ({"kind": "asset_confiscation"}, "assets confiscated"),
         ({"kind": "fine", "amount": 10000, "currency": "USD"}, "fine $10,000"),
         ({"kind": "fine", "amount": 10000, "currency": "USD", "usd": 10000}, "fine $10,000"),

@@ -1,4 +1,4 @@
-"""The HTML digest, read back with BeautifulSoup: sections, one entry per story, exact words, nothing unsafe."""
+"""The HTML digest read with BeautifulSoup: sections, one entry per story, exact words, nothing unsafe."""
 
 from __future__ import annotations
 
@@ -78,7 +78,10 @@ def test_sentences_table(soup):
     rows = soup.select("table.sentences tr")[1:]
     cells = [[text(td) for td in row.find_all("td")] for row in rows]
     assert [c[0] for c in cells] == ["Feng", "Jiang", "John Doe", "Wang", "Li", "Zhao", "Huang <b>Wei</b>"]
-    assert cells[2][1] == "2 . Former Army intelligence analyst sentenced for selling national defense information"
+    assert (
+        cells[2][1]
+        == "2 . Former Army intelligence analyst sentenced for selling national defense information"
+    )
     assert cells[3][2] == "death sentence (2-year reprieve) · political rights for life · assets confiscated"
     assert rows[0].find("a")["href"] == "#case-101"
 
@@ -92,7 +95,9 @@ def test_tactics_plain_words_with_evidence_on_hover_and_in_notes(soup):
         "business-contract cover",
     ]
     assert tactics[0]["title"] == 'offered him a high "consulting fee" … paid tens of thousands of yuan'
-    assert text(case.find(id="note-2")) == "emotional manipulation: “showed affection and cared about his life”"
+    assert (
+        text(case.find(id="note-2")) == "emotional manipulation: “showed affection and cared about his life”"
+    )
 
 
 def test_reviewed_mark_only_on_reviewed_cases(soup):
@@ -119,7 +124,9 @@ def test_tactic_chart_is_inline_svg_with_both_periods(soup):
 
 
 def test_entity_index_points_to_cases(soup):
-    rows = {text(tr.find("td")): [a["href"] for a in tr.find_all("a")] for tr in soup.select("table.index tr")}
+    rows = {
+        text(tr.find("td")): [a["href"] for a in tr.find_all("a")] for tr in soup.select("table.index tr")
+    }
     assert rows["Ministry of State Security"] == ["#case-101", "#case-303"]
     assert rows["Chinese"] == ["#case-202"]
     assert rows["<img src=x onerror=alert(4)>"] == ["#case-404"]

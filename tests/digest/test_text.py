@@ -73,9 +73,7 @@ def test_markdown_footnotes_and_table(digest):
     rendered = render_digest(digest, "md")
     assert "- **Tactics:** insider access[^6]\n" in rendered
     assert "[^6]: insider access: “took advantage of his position”\n" in rendered
-    assert (
-        "| Zhao | 3. Three former officials sentenced for espionage | death sentence |\n" in rendered
-    )
+    assert "| Zhao | 3. Three former officials sentenced for espionage | death sentence |\n" in rendered
     assert r"| Huang \<b\>Wei\</b\> | 4. " in rendered
 
 
@@ -89,7 +87,11 @@ def test_markdown_renders_without_live_markup(digest):
     markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py comes with spaCy's CLI deps")
     from bs4 import BeautifulSoup
 
-    html = markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table").render(render_digest(digest, "md"))
+    html = (
+        markdown_it.MarkdownIt("commonmark", {"html": True})
+        .enable("table")
+        .render(render_digest(digest, "md"))
+    )
     soup = BeautifulSoup(html, "lxml")
     assert soup.find_all(["script", "img", "b"]) == []
     # Emphasis and code spans are only ours: the reviewed mark and the chart block.
@@ -97,4 +99,7 @@ def test_markdown_renders_without_live_markup(digest):
     assert all(code.parent.name == "pre" for code in soup.find_all("code"))
     assert all(a["href"].startswith("https://") for a in soup.find_all("a"))
     hostile = soup.find("h3", string=lambda s: bool(s) and s.startswith("4."))
-    assert hostile.get_text() == f"4. {SCRIPT} Taiwan *court* jails [ex-officer](javascript:alert(2)) _for_ `leaks`"
+    assert (
+        hostile.get_text()
+        == f"4. {SCRIPT} Taiwan *court* jails [ex-officer](javascript:alert(2)) _for_ `leaks`"
+    )
