@@ -18,6 +18,7 @@ import random
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -107,7 +108,7 @@ def make_digest(n: int) -> Digest:
     )
 
 
-def best_of(runs: int, fn) -> float:  # type: ignore[no-untyped-def]
+def best_of(runs: int, fn: Callable[[], object]) -> float:
     times = []
     for _ in range(runs):
         gc.collect()
@@ -117,7 +118,7 @@ def best_of(runs: int, fn) -> float:  # type: ignore[no-untyped-def]
     return min(times)
 
 
-def peak_mib(fn) -> float:  # type: ignore[no-untyped-def]
+def peak_mib(fn: Callable[[], object]) -> float:
     gc.collect()
     tracemalloc.start()
     fn()

@@ -35,9 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("gold", type=Path)
     parser.add_argument("input", type=Path)
-    parser.add_argument(
-        "--out", type=Path, help="where to write predictions (default: a temp file)"
-    )
+    parser.add_argument("--out", type=Path, help="where to write predictions (default: a temp file)")
     parser.add_argument("--model", default=None)
     parser.add_argument("--scorer", type=Path, default=SCORER)
     parser.add_argument("--misses", action="store_true", help="list missed and spurious items")

@@ -120,9 +120,7 @@ def _prepare(item: Any, max_length: int) -> tuple[dict[str, Any], str, bool]:
         return meta, "", False
     meta["text"] = text
     if len(text) > max_length:
-        logger.error(
-            "extract: item %s has %d chars, over the limit of %d", meta["id"], len(text), max_length
-        )
+        logger.error("extract: item %s has %d chars, over the limit of %d", meta["id"], len(text), max_length)
         return meta, "", False
     # Lone surrogates cannot be encoded; a same-length stand-in keeps every offset valid.
     return meta, _SURROGATES.sub("\ufffd", text), True
@@ -177,8 +175,7 @@ def to_extraction(doc: Doc, meta: dict[str, Any]) -> Extraction:
         if e.label_ in ENTITY_LABELS and not in_ranges(e.start_char, e.end_char, noise)
     )
     tactics = tuple(
-        _finding("tactic", s.label_, text, s.start_char, s.end_char)
-        for s in doc.spans.get(TACTICS_KEY, [])
+        _finding("tactic", s.label_, text, s.start_char, s.end_char) for s in doc.spans.get(TACTICS_KEY, [])
     )
     laws = tuple(
         _finding("law", "LAW", text, s.start_char, s.end_char, get_payload(s))
@@ -208,9 +205,7 @@ def to_extraction(doc: Doc, meta: dict[str, Any]) -> Extraction:
     )
 
 
-def extract(
-    nlp: Language, items: Iterable[dict[str, Any]], batch_size: int = 32
-) -> Iterator[Extraction]:
+def extract(nlp: Language, items: Iterable[dict[str, Any]], batch_size: int = 32) -> Iterator[Extraction]:
     """Yield one Extraction per item, in order, streaming through nlp.pipe.
 
     Items are dicts with "text" and optional "id", "url", "title", "published". Unusable

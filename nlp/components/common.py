@@ -48,11 +48,7 @@ def check_config(component: str, key: str, value: Any, expected: type | tuple[ty
     if isinstance(value, bool) and expected in (int, float):
         raise ValueError(f"{component}: config {key!r} expected {expected.__name__}, got bool")
     if not isinstance(value, expected):
-        names = (
-            expected.__name__
-            if isinstance(expected, type)
-            else " or ".join(t.__name__ for t in expected)
-        )
+        names = expected.__name__ if isinstance(expected, type) else " or ".join(t.__name__ for t in expected)
         raise ValueError(
             f"{component}: config {key!r} expected {names}, got {type(value).__name__} {value!r}"
         )

@@ -66,9 +66,7 @@ class LawCollector:
             if in_ranges(start, end, noise) or in_ranges(start, end, taken):
                 continue
             article = None
-            inner = re.match(
-                r"(?:Articles?|Sections?)\s+(?P<n>\d+[\w()]*)\s+of\s+(?:the\s+)?", ent.text
-            )
+            inner = re.match(r"(?:Articles?|Sections?)\s+(?P<n>\d+[\w()]*)\s+of\s+(?:the\s+)?", ent.text)
             name = ent.text
             if inner:
                 article = inner.group("n")

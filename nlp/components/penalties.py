@@ -27,15 +27,16 @@ from nlp.numbers import DURATION, find_money, parse_duration
 logger = logging.getLogger(__name__)
 
 _D = DURATION
+# How far around a penalty phrase its cues are read. Bounded so that a run-on "sentence" of
+# garbage stays linear; real cues sit within a clause or two.
+_LOOK = 250
 _REPRIEVE = [
     re.compile(
         rf"\bdeath(?:\s+(?:sentence|penalty))?\s*,?\s*(?:with|and)\s+(?:a\s+)?(?P<dur>{_D})\s+"
         r"(?:reprieve|suspension|stay of execution)",
         re.I,
     ),
-    re.compile(
-        rf"\bdeath\s+(?:sentence|penalty)\s+(?:was\s+)?suspended\s+for\s+(?P<dur>{_D})", re.I
-    ),
+    re.compile(rf"\bdeath\s+(?:sentence|penalty)\s+(?:was\s+)?suspended\s+for\s+(?P<dur>{_D})", re.I),
     re.compile(
         r"\b(?:to\s+)?death\s*,?\s+(?:with\s+(?:a\s+)?(?:reprieve|suspension)\s+|suspended\s+)"
         rf"(?:of\s+|for\s+)(?P<dur>{_D})",
@@ -47,9 +48,7 @@ _REPRIEVE = [
         re.I,
     ),
 ]
-_DEATH = re.compile(
-    r"\bsentenced\s+(?:[\w-]+\s+){0,3}?to\s+death\b|\bdeath\s+(?:penalty|sentence)\b", re.I
-)
+_DEATH = re.compile(r"\bsentenced\s+(?:[\w-]+\s+){0,3}?to\s+death\b|\bdeath\s+(?:penalty|sentence)\b", re.I)
 _RIGHTS = [
     re.compile(
         r"\b(?P<life>lifelong|life-long|permanent|life)\s+deprivation\s+of\s+(?:his\s+|her\s+|their\s+)?"
@@ -106,9 +105,7 @@ _CLAUSE_END_AFTER = re.compile(r"^\s*(?:[.,;]|for\b|on\b|after\b|in\b|$)")
 _LIST_BEFORE = re.compile(
     rf"{_D}(?:\s+(?:in\s+prison|of\s+imprisonment|imprisonment))?\s*(?:,\s*and|,|and)\s*$", re.I
 )
-_NOT_PRISON = re.compile(
-    r"^(?:-|\s)?old\b|^\s+(?:ago|later|earlier|before|after|of\s+age|old)\b", re.I
-)
+_NOT_PRISON = re.compile(r"^(?:-|\s)?old\b|^\s+(?:ago|later|earlier|before|after|of\s+age|old)\b", re.I)
 _NOT_PRISON_BEFORE = re.compile(
     r"\b(?:aged|age\s+of|for\s+the\s+(?:past|last)|over\s+the\s+(?:past|last)|in\s+the\s+"
     r"(?:past|last)|within|after|before|nearly|almost|more\s+than)\s*$",
@@ -162,10 +159,17 @@ class _Hit:
 
 @Language.factory(
     "bulletin_penalties",
-    default_config={"patterns": "penalties.jsonl", "evidence_window": 160},
+    default_config={"patterns": "penalties.jsonl", "evidence_window": 160, "max_sentence_chars": 3000},
 )
-def make_penalties(nlp: Language, name: str, patterns: str, evidence_window: int) -> PenaltyFinder:
-    return PenaltyFinder(name, patterns=patterns, evidence_window=evidence_window)
+def make_penalties(
+    nlp: Language, name: str, patterns: str, evidence_window: int, max_sentence_chars: int
+) -> PenaltyFinder:
+    return PenaltyFinder(
+        name,
+        patterns=patterns,
+        evidence_window=evidence_window,
+        max_sentence_chars=max_sentence_chars,
+    )
 
 
 class PenaltyFinder:
@@ -176,21 +180,20 @@ class PenaltyFinder:
     end), where evidence is exactly text[start:end].
     """
 
-    def __init__(self, name: str, *, patterns: str, evidence_window: int) -> None:
+    def __init__(self, name: str, *, patterns: str, evidence_window: int, max_sentence_chars: int) -> None:
         check_config(name, "patterns", patterns, str)
         check_config(name, "evidence_window", evidence_window, int)
+        check_config(name, "max_sentence_chars", max_sentence_chars, int)
+        self.max_sentence_chars = max_sentence_chars
         if evidence_window < 0:
-            raise ValueError(
-                f"{name}: config 'evidence_window' expected an int >= 0, got {evidence_window}"
-            )
+            raise ValueError(f"{name}: config 'evidence_window' expected an int >= 0, got {evidence_window}")
         self.name = name
         self.evidence_window = evidence_window
         rows = read_patterns(patterns)
 
         def words(kind: str) -> re.Pattern[str]:
             alts = "|".join(
-                re.escape(t).replace(r"\ ", r"\s+")
-                for t in sorted(terms(rows, kind), key=len, reverse=True)
+                re.escape(t).replace(r"\ ", r"\s+") for t in sorted(terms(rows, kind), key=len, reverse=True)
             )
             return re.compile(rf"\b(?:{alts})\b", re.I)
 
@@ -199,9 +202,7 @@ class PenaltyFinder:
         self.statute = re.compile(
             "|".join(r["regex"] for r in rows if r.get("kind") == "statute_sentence"), re.I
         )
-        self.trigger = re.compile(
-            "|".join(r["regex"] for r in rows if r.get("kind") == "trigger"), re.I
-        )
+        self.trigger = re.compile("|".join(r["regex"] for r in rows if r.get("kind") == "trigger"), re.I)
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
@@ -226,14 +227,16 @@ class PenaltyFinder:
         for sent in doc.sents:
             s_text = sent.text
             base = sent.start_char
+            if len(s_text) > self.max_sentence_chars:
+                logger.debug("bulletin_penalties: skipping a %d-char sentence", len(s_text))
+                continue
             if not self.trigger.search(s_text) or self.statute.search(s_text):
                 continue
             # The parser may glue page furniture to the next sentence, so test hits, not sentences.
             hits = [
                 h
                 for h in self._parse(s_text)
-                if self._imposed(s_text, h.start)
-                and not in_ranges(base + h.start, base + h.end, noise)
+                if self._imposed(s_text, h.start) and not in_ranges(base + h.start, base + h.end, noise)
             ]
             if not hits:
                 continue
@@ -301,13 +304,11 @@ class PenaltyFinder:
         for m in _DURATION_RE.finditer(s):
             if in_ranges(m.start(), m.end(), taken):
                 continue
-            before, after = s[: m.start()], s[m.end() :]
+            before, after = s[max(0, m.start() - _LOOK) : m.start()], s[m.end() : m.end() + _LOOK]
             if _NOT_PRISON.match(after) or _NOT_PRISON_BEFORE.search(before):
                 continue
             tail = _PRISON_AFTER.match(after)
-            listed = _LIST_BEFORE.search(before) and any(
-                abs(m.start() - e) < 40 for e in accepted_ends
-            )
+            listed = _LIST_BEFORE.search(before) and any(abs(m.start() - e) < 40 for e in accepted_ends)
             received = _RECEIVED_BEFORE.search(before) and _CLAUSE_END_AFTER.match(after)
             if not (tail or _PRISON_BEFORE.search(before) or listed or received):
                 continue
@@ -343,7 +344,7 @@ class PenaltyFinder:
                 continue
             # Only words since the previous amount govern this one: "fined 10,000 yuan, and
             # his gains of 40,000 yuan were confiscated".
-            gap = s[previous_end : money.start]
+            gap = s[max(previous_end, money.start - _LOOK) : money.start]
             clause = re.split(r"[;]|\.\s", gap)[-1][-90:]
             previous_end = money.end
             after = s[money.end : money.end + 50]
@@ -397,7 +398,7 @@ class PenaltyFinder:
 
     def _imposed(self, s: str, pos: int) -> bool:
         """Whether the nearest cue before pos says a penalty was imposed (not a range/request)."""
-        before = s[:pos]
+        before = s[max(0, pos - _LOOK) : pos]
         last_pos = -1
         for m in self.positive.finditer(before):
             if not _MODAL.search(before[: m.start()]):
@@ -427,9 +428,7 @@ class PenaltyFinder:
 
     # -- attribution -------------------------------------------------------------------
 
-    def _attribute(
-        self, sent: Span, hits: list[_Hit], mentions: list[tuple[int, int, str]]
-    ) -> None:
+    def _attribute(self, sent: Span, hits: list[_Hit], mentions: list[tuple[int, int, str]]) -> None:
         s, base = sent.text, sent.start_char
         s_end = base + len(s)
         inside = [m for m in mentions if base <= m[0] < s_end]
@@ -455,20 +454,19 @@ class PenaltyFinder:
         if _RESPECTIVELY.search(s):
             self._respectively(hits)
 
-    def _syntactic_subject(
-        self, sent: Span, hit: _Hit, inside: list[tuple[int, int, str]]
-    ) -> int | None:
+    def _syntactic_subject(self, sent: Span, hit: _Hit, inside: list[tuple[int, int, str]]) -> int | None:
         """Index in inside of the person the imposing verb is about: the passive subject of
         "was sentenced", the object of "sentenced X", the subject of "received", following
         coordinated verbs ("sentenced ..., deprived of ...") back to the first one."""
-        cues = [m for m in self.positive.finditer(sent.text[: hit.start])]
+        window_start = max(0, hit.start - _LOOK)
+        cues = list(self.positive.finditer(sent.text[window_start : hit.start]))
         if not cues:
             return None
-        cue_end = sent.start_char + cues[-1].end()
+        cue_end = sent.start_char + window_start + cues[-1].end()
         if any(cue_end <= start < sent.start_char + hit.start for start, _, _ in inside):
             return None  # "sentenced Feng to ..., and Jiang to ...": the nearest name decides
         token = sent.doc.char_span(
-            sent.start_char + cues[-1].start(),
+            sent.start_char + window_start + cues[-1].start(),
             sent.start_char + cues[-1].end(),
             alignment_mode="expand",
         )

@@ -37,9 +37,7 @@ class RelevanceScorer:
         for row in read_patterns(patterns):
             kind = row.get("kind")
             if kind not in ("security", "case", "other_crime"):
-                raise ValueError(
-                    f"{patterns}: kind expected security/case/other_crime, got {kind!r}"
-                )
+                raise ValueError(f"{patterns}: kind expected security/case/other_crime, got {kind!r}")
             self.cues.append((kind, float(row.get("weight", 1.0)), re.compile(row["regex"], re.I)))
 
     def __call__(self, doc: Doc) -> Doc:

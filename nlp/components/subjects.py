@@ -58,9 +58,7 @@ def surname(name: str) -> str:
 
 
 def _alternation(words: list[str]) -> str:
-    return "|".join(
-        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
-    )
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
 
 
 @dataclass
@@ -116,9 +114,7 @@ class SubjectFinder:
         # Only the title is case-insensitive: the words between it and the name must be
         # capitalised ("Assistant Attorney General John C. Demers", not "prosecutors said").
         self.title_before = re.compile(rf"\b(?i:{titles})\s*,?\s*(?:[A-Z][\w.'-]*\s+){{0,3}}$")
-        self.title_prefix = re.compile(
-            rf"^(?i:mr\.?\s+|mrs\.?\s+|ms\.?\s+)?(?i:{titles})\.?\s+(?=[A-Z])"
-        )
+        self.title_prefix = re.compile(rf"^(?i:mr\.?\s+|mrs\.?\s+|ms\.?\s+)?(?i:{titles})\.?\s+(?=[A-Z])")
         ranks = _alternation(terms(rows, "rank"))
         self.rank_prefix = re.compile(rf"^(?:(?i:{ranks})\s+)+(?=[A-Z])")
         self.title_after = re.compile(
@@ -131,9 +127,7 @@ class SubjectFinder:
             r"and|not)\s+)*"
         )
         aux = r"(?:was|were|is|are|be|been|being|has|have|had|get|got)\s+"
-        adverbs = (
-            r"(?:(?:\w+ly|each|also|later|then|both|all|not|since|already|jointly|separately)\s+)*"
-        )
+        adverbs = r"(?:(?:\w+ly|each|also|later|then|both|all|not|since|already|jointly|separately)\s+)*"
         passive = _alternation(terms(rows, "patient_after"))
         actor = _alternation(terms(rows, "actor_after"))
         # "X was sentenced" makes X the case's subject; "Judge X sentenced Y" does not, so
@@ -244,9 +238,7 @@ class SubjectFinder:
             home.intro = home.intro or m.intro
         return list(clusters.values())
 
-    def _more_mentions(
-        self, text: str, clusters: list[_Cluster], noise: list[tuple[int, int]]
-    ) -> None:
+    def _more_mentions(self, text: str, clusters: list[_Cluster], noise: list[tuple[int, int]]) -> None:
         """Find name-token mentions the model missed ("Smith" after "John Smith")."""
         owners: dict[str, list[_Cluster]] = {}
         for cluster in clusters:
@@ -295,9 +287,7 @@ class SubjectFinder:
             self._score(text, cluster)
         self._score_pronouns(doc, clusters, noise)
         subjects = [
-            c
-            for c in clusters
-            if c.strong or (c.intro and not c.official) or (c.patient and not c.official)
+            c for c in clusters if c.strong or (c.intro and not c.official) or (c.patient and not c.official)
         ]
         if not subjects:
             # No one is named as sentenced, charged or recruited: fall back on the only
@@ -310,9 +300,7 @@ class SubjectFinder:
         subjects.sort(key=lambda c: c.first)
         return subjects, self._resolve(doc, subjects, noise)
 
-    def _score_pronouns(
-        self, doc: Doc, clusters: list[_Cluster], noise: list[tuple[int, int]]
-    ) -> None:
+    def _score_pronouns(self, doc: Doc, clusters: list[_Cluster], noise: list[tuple[int, int]]) -> None:
         """Credit "He was sentenced" to the person "he" refers to."""
         candidates = [c for c in clusters if not c.official]
         by_name = {c.name: c for c in candidates}
@@ -365,13 +353,9 @@ class SubjectFinder:
                 covered = end
             elif kind == "group" and len(recent) >= 2:
                 size = _GROUP_SIZE.get(
-                    text[start:end].lower().split()[-1]
-                    if " " in text[start:end]
-                    else text[start:end].lower()
+                    text[start:end].lower().split()[-1] if " " in text[start:end] else text[start:end].lower()
                 )
-                size = size or next(
-                    (v for k, v in _GROUP_SIZE.items() if k in text[start:end].lower()), None
-                )
+                size = size or next((v for k, v in _GROUP_SIZE.items() if k in text[start:end].lower()), None)
                 if size and len(chain) == size:
                     members = chain
                 elif size:

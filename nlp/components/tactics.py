@@ -24,9 +24,7 @@ logger = logging.getLogger(__name__)
     "bulletin_tactics",
     default_config={"filters": "tactic_filters.jsonl", "cues_key": TACTIC_CUES_KEY, "per_label": 1},
 )
-def make_tactics(
-    nlp: Language, name: str, filters: str, cues_key: str, per_label: int
-) -> TacticFilter:
+def make_tactics(nlp: Language, name: str, filters: str, cues_key: str, per_label: int) -> TacticFilter:
     return TacticFilter(name, filters=filters, cues_key=cues_key, per_label=per_label)
 
 

@@ -51,7 +51,7 @@ def test_plain_text_keeps_scraped_text_verbatim(digest):
 def test_plain_text_footnotes_for_evidence(digest):
     rendered = render_digest(digest, "txt")
     assert "   Tactics:   online approach [4], volunteered to spy [5]\n" in rendered
-    assert '   [4] online approach: "met the handler via a social media platform"\n' in rendered
+    assert "   [4] online approach: “met the handler via a social media platform”\n" in rendered
 
 
 def test_markdown_neutralises_injection(digest):
