@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from bulletin.config import load_settings
+from bulletin.run import run_pipeline
 from bulletin.sample_server import SampleServer
 from tests.conftest import Bulletin, make_bulletin
 from tests.test_deliver import Inbox, free_port
@@ -98,3 +102,23 @@ def test_runs_lists_the_run_and_its_problems(ran: tuple[Bulletin, str, str]) -> 
     assert "finished with problems" in listing
     assert f"daily:{DAY}" in listing
     assert "problem: sources failed: gone" in listing
+
+
+def test_stop_during_the_crawl_abandons_the_run_cleanly(tmp_path: Path, sample_server: SampleServer) -> None:
+    """What SIGTERM does to a scheduled run: the crawl child is stopped, the run recorded abandoned."""
+    bulletin = make_bulletin(tmp_path, sample_server)
+    settings = load_settings(bulletin.config, env={"BULLETIN_SOURCES_DOJ_ENABLED": "false"})
+    stop = threading.Event()
+    # Global Times has a 6-second page; stop two seconds into the crawl.
+    threading.Timer(2.0, stop.set).start()
+    started = time.monotonic()
+    result = run_pipeline(settings, day=None, stop=stop, out_dir=tmp_path / "out")
+    assert result.status == "abandoned"
+    assert time.monotonic() - started < 40
+    assert any("crawl stopped" in p for p in result.problems)
+    with bulletin.store() as store:
+        [run] = store.pipeline_runs(1)
+        crawl = store.runs(1)[0]
+    assert run["status"] == "abandoned"
+    assert crawl["status"] != "running"  # Scrapy closed its spiders and the run was recorded
+    assert not (tmp_path / "out").exists()  # no digest from an abandoned run
