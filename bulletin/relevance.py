@@ -43,19 +43,25 @@ def anchors(pattern: str) -> tuple[str, ...]:
 
     A regular expression scan costs far more than ``str.__contains__``; most phrases
     never occur in a given article, so checking their anchors first skips most scans.
-    An alternative without a literal of 3+ letters outside brackets gives no anchors
-    (the pattern is always scanned).
+    An alternative without a literal of 3+ letters outside brackets is anchored by its
+    first required group of plain words (``(state|military) secrets`` -> any of those);
+    failing that the pattern has no anchors and is always scanned.
     """
-    found = []
+    found: list[str] = []
     for alternative in _top_level(pattern):
         # Groups, classes, escapes and optional characters may be absent or vary: they
         # split the alternative into the literal runs that must be there.
         literal = re.sub(r"\([^()]*\)[?*]?|\[[^\]]*\][?*]?|\\.|.[?*]", "\0", alternative)
         runs = [run.strip() for run in literal.split("\0")]
         best = max((run for run in runs if len(run) >= 3 and "(" not in run), key=len, default=None)
-        if best is None:
+        if best is not None:
+            found.append(best)
+            continue
+        group = re.match(r"\(([a-z0-9' |]+)\)(?![?*])", alternative)
+        words = group.group(1).split("|") if group else []
+        if not words or any(len(w) < 3 for w in words):
             return ()
-        found.append(best)
+        found.extend(words)
     return tuple(found)
 
 

@@ -37,5 +37,6 @@ def test_commentary_without_a_case_word_is_not_a_case() -> None:
 def test_anchors_are_literal_runs_a_match_must_contain() -> None:
     assert anchors("trade secrets?") == ("trade secret",)
     assert anchors("(state|military) secrets?") == ("secret",)
-    assert anchors("(foreign|overseas) (intelligence|spy)") == ()
+    assert anchors("(foreign|overseas) (intelligence|spy)") == ("foreign", "overseas")
+    assert anchors("(a|the) (x|y)z?") == ()
     assert anchors("ministry of state security|mss") == ("ministry of state security", "mss")

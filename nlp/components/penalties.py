@@ -466,9 +466,7 @@ class PenaltyFinder:
         if any(cue_end <= start < sent.start_char + hit.start for start, _, _ in inside):
             return None  # "sentenced Feng to ..., and Jiang to ...": the nearest name decides
         token = sent.doc.char_span(
-            sent.start_char + window_start + cues[-1].start(),
-            sent.start_char + cues[-1].end(),
-            alignment_mode="expand",
+            sent.start_char + window_start + cues[-1].start(), cue_end, alignment_mode="expand"
         )
         if token is None or len(token) == 0:
             return None

@@ -65,9 +65,7 @@ def test_respectively_and_each(blank_nlp: Language) -> None:
 
 
 def test_the_two_were_sentenced(blank_nlp: Language) -> None:
-    text = (
-        "Two men surnamed Mo and Ding were caught. The two were sentenced to three years in prison."
-    )
+    text = "Two men surnamed Mo and Ding were caught. The two were sentenced to three years in prison."
     got = penalties(blank_nlp, text)
     assert {"person": "Mo", "kind": "imprisonment", "months": 36} in got
     assert {"person": "Ding", "kind": "imprisonment", "months": 36} in got
@@ -122,9 +120,7 @@ def test_the_two_were_sentenced(blank_nlp: Language) -> None:
         ),
     ],
 )
-def test_penalty_shapes(
-    blank_nlp: Language, sentence: str, kind: str, fields: dict[str, Any]
-) -> None:
+def test_penalty_shapes(blank_nlp: Language, sentence: str, kind: str, fields: dict[str, Any]) -> None:
     text = "A man surnamed Wang spied for a foreign agency. " + sentence
     got = [p for p in penalties(blank_nlp, text) if p["kind"] == kind]
     assert got
@@ -151,8 +147,7 @@ def test_supervised_release_after_prison(blank_nlp: Language) -> None:
         "He faces up to 20 years in prison.",
         "Prosecutors sought 8 years in prison.",
         "Sentencing is scheduled for March; he could be sentenced to 15 years.",
-        "The Criminal Law stipulates that such offenders shall be "
-        "sentenced to not less than ten years.",
+        "The Criminal Law stipulates that such offenders shall be sentenced to not less than ten years.",
         "Espionage is punishable by up to life imprisonment.",
         "He was taken into custody and handed over for prosecution.",
         "He received payments of 80,000 yuan from the handler.",
@@ -212,10 +207,7 @@ def test_narrated_tactics(blank_nlp: Language, sentence: str, label: str) -> Non
 
 
 def test_noise_lines_marked(blank_nlp: Language) -> None:
-    text = (
-        "![MSS](https://example.com/a.jpeg)\nPhoto: VCG\n"
-        "A man surnamed Li was detained for spying.\n"
-    )
+    text = "![MSS](https://example.com/a.jpeg)\nPhoto: VCG\nA man surnamed Li was detained for spying.\n"
     doc = blank_nlp(text)
     assert [s.text for s in doc.spans[NOISE_KEY]] == [
         "![MSS](https://example.com/a.jpeg)",

@@ -28,9 +28,7 @@ def test_parse_duration(text: str, months: int) -> None:
     assert parse_duration(text) == months
 
 
-@pytest.mark.parametrize(
-    ("text", "value"), [("six", 6), ("twenty-one", 21), ("1,200", 1200), ("x", None)]
-)
+@pytest.mark.parametrize(("text", "value"), [("six", 6), ("twenty-one", 21), ("1,200", 1200), ("x", None)])
 def test_parse_number(text: str, value: float | None) -> None:
     assert parse_number(text) == value
 

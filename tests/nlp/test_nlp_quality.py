@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from types import ModuleType
 from typing import Any
 
@@ -29,8 +30,7 @@ def test_seed_record_exactly(real_nlp: Language) -> None:
     assert (record["url"], record["title"], record["published"]) == (None, None, None)
     assert record["subjects"] == ["Feng", "Jiang"]
     assert [
-        {k: v for k, v in p.items() if k not in ("evidence", "start", "end")}
-        for p in record["penalties"]
+        {k: v for k, v in p.items() if k not in ("evidence", "start", "end")} for p in record["penalties"]
     ] == [
         {"person": "Feng", "kind": "imprisonment", "months": 72},
         {"person": "Feng", "kind": "political_rights_deprivation", "months": 24},
@@ -75,9 +75,17 @@ def dev_scores(real_nlp: Language, scorer: ModuleType) -> dict[str, Any]:
     if not gold_path.exists() or not input_path.exists():
         pytest.skip("dev set of articles not available")
     gold = {r["id"]: r for r in read_jsonl(gold_path)}
-    pred = {r["id"]: r for r in _records(real_nlp, read_jsonl(input_path))}
+    # Components log and swallow their own exceptions; collect them so a test can fail on them.
+    errors: list[logging.LogRecord] = []
+    handler = logging.Handler(level=logging.ERROR)
+    handler.emit = errors.append  # type: ignore[method-assign]
+    logging.getLogger("nlp").addHandler(handler)
+    try:
+        pred = {r["id"]: r for r in _records(real_nlp, read_jsonl(input_path))}
+    finally:
+        logging.getLogger("nlp").removeHandler(handler)
     result, _ = scorer.score(gold, pred)
-    return dict(result)
+    return {**result, "errors": [r.getMessage() for r in errors]}
 
 
 @pytest.mark.parametrize(
@@ -87,6 +95,10 @@ def dev_scores(real_nlp: Language, scorer: ModuleType) -> dict[str, Any]:
 def test_dev_set_f1(dev_scores: dict[str, Any], field: str, floor: float) -> None:
     # Floors sit below today's figures (see nlp/evaluate.py); a drop means a rule regressed.
     assert dev_scores[field]["f1"] >= floor
+
+
+def test_dev_set_logs_no_component_errors(dev_scores: dict[str, Any]) -> None:
+    assert dev_scores["errors"] == []
 
 
 def test_dev_set_relevance(dev_scores: dict[str, Any]) -> None:
@@ -112,9 +124,7 @@ def test_us_style_release(real_nlp: Language) -> None:
     assert record["relevant"] is True
     assert record["published"] == "2025-05-01"
     assert record["subjects"] == ["Marcus Holt"]
-    assert [
-        (p["person"], p["kind"], p.get("months", p.get("amount"))) for p in record["penalties"]
-    ] == [
+    assert [(p["person"], p["kind"], p.get("months", p.get("amount"))) for p in record["penalties"]] == [
         ("Marcus Holt", "imprisonment", 48),
         ("Marcus Holt", "supervised_release", 36),
         ("Marcus Holt", "forfeiture", 42000),
@@ -129,9 +139,7 @@ def test_irrelevant_article_has_empty_lists(real_nlp: Language) -> None:
     )
     (record,) = _records(real_nlp, [{"id": "d", "text": text}])
     assert record["relevant"] is False
-    assert (
-        record["subjects"] == record["penalties"] == record["tactics"] == record["entities"] == []
-    )
+    assert record["subjects"] == record["penalties"] == record["tactics"] == record["entities"] == []
 
 
 def test_pipeline_version_recorded(real_nlp: Language) -> None:

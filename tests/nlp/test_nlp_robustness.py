@@ -48,9 +48,7 @@ def test_nasty_inputs(real_nlp: Language) -> None:
     assert records[-1]["relevant"] is False
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.text(max_size=400), min_size=1, max_size=4))
 def test_arbitrary_text_never_crashes(real_nlp: Language, texts: list[str]) -> None:
     records = [r.to_json() for r in extract(real_nlp, ({"text": t} for t in texts), batch_size=2)]
@@ -59,9 +57,7 @@ def test_arbitrary_text_never_crashes(real_nlp: Language, texts: list[str]) -> N
         _check(text, record)
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(
         st.sampled_from(

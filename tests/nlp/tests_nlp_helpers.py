@@ -12,6 +12,4 @@ SHARED = Path("/work/shared")
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """One dict per non-empty line."""
-    return [
-        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
