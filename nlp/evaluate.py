@@ -6,6 +6,7 @@ import argparse
 import importlib.util
 import json
 import logging
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -18,8 +19,11 @@ SCORER = Path("/work/shared/tools/score.py")
 
 
 def read_items(path: Path) -> list[dict[str, object]]:
-    """Input records from a JSONL file, or from a directory of *.json / *.jsonl records."""
-    files = sorted(path.glob("*.json*")) if path.is_dir() else [path]
+    """Input records from a JSONL file, or a directory's input.jsonl, or its *.json records."""
+    if path.is_dir():
+        files = [path / "input.jsonl"] if (path / "input.jsonl").exists() else sorted(path.glob("*.json"))
+    else:
+        files = [path]
     items: list[dict[str, object]] = []
     for file in files:
         text = file.read_text(encoding="utf-8")
@@ -42,7 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     nlp = build_nlp(args.model)
     items = read_items(args.input)
-    out = args.out or Path(tempfile.mkstemp(suffix=".jsonl", prefix="bulletin-pred-")[1])
+    if args.out:
+        out = args.out
+    else:
+        handle, name = tempfile.mkstemp(suffix=".jsonl", prefix="bulletin-pred-")
+        os.close(handle)
+        out = Path(name)
     with out.open("w", encoding="utf-8") as fh:
         for record in extract(nlp, items):
             fh.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")

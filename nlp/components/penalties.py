@@ -85,7 +85,7 @@ _TIME_SERVED = re.compile(r"\btime\s+(?:already\s+)?served\b", re.I)
 _DURATION_RE = re.compile(rf"(?<![\w-]){_D}", re.I)
 _PRISON_AFTER = re.compile(
     r"^\s*(?:['\u2019]s?\s+)?(?:(?:in|of)\s+)?(?:federal\s+|fixed-term\s+|a\s+)?"
-    r"(?:prison|jail|imprisonment|behind\s+bars|custody|incarceration|detention)"
+    r"(?:prison|jail|imprisonment|behind\s+bars|incarceration|detention)"
     r"(?:\s+(?:term|sentence))?\b"
     r"|^\s*(?:prison\s+|jail\s+)?(?:sentence|term)\b",
     re.I,
@@ -131,6 +131,9 @@ _MONEY_AFTER = [
 ]
 # Names joined by "and" or commas, allowing short appositives: "Liang, 64, and Lu, 63,".
 _COORD = re.compile(r"^(?:\s*,[^,;.()]{1,40}){0,2}\s*(?:,\s*and|,|and|&)\s*$")
+# Penalties imposed on these are the organisation's, not a person's.
+_ORG_NOUNS = {"company", "firm", "corporation", "business", "employer", "subsidiary", "entity", "enterprise"}
+_COMPANY = -1
 # Verbs whose active subject imposes the penalty (a court, a judge), never receives it.
 _AGENT_VERBS = {
     "sentence",
@@ -155,6 +158,7 @@ class _Hit:
     fields: dict[str, Any] = field(default_factory=dict)
     persons: list[str] = field(default_factory=list)
     weak: bool = False
+    company: bool = False
 
 
 @Language.factory(
@@ -218,13 +222,11 @@ class PenaltyFinder:
     def _find(self, doc: Doc) -> list[Span]:
         text = doc.text
         noise = noise_ranges(doc)
-        mentions = (
-            [(s.start_char, s.end_char, s.label_) for s in doc.spans.get(MENTIONS_KEY, [])]
-            if MENTIONS_KEY in doc.spans
-            else []
-        )
+        mentions = [(s.start_char, s.end_char, s.label_) for s in doc.spans.get(MENTIONS_KEY, [])]
         records: list[tuple[bool, dict[str, Any]]] = []
-        for sent in doc.sents:
+        # Without a parser or sentencizer the whole text is one sentence.
+        sents = doc.sents if doc.has_annotation("SENT_START") else [doc[:]]
+        for sent in sents:
             s_text = sent.text
             base = sent.start_char
             if len(s_text) > self.max_sentence_chars:
@@ -241,6 +243,7 @@ class PenaltyFinder:
             if not hits:
                 continue
             self._attribute(sent, hits, mentions)
+            hits = [h for h in hits if not h.company]
             for hit in hits:
                 ev_start, ev_end = self._evidence(s_text, hit, hits)
                 for person in hit.persons or [""]:
@@ -419,7 +422,10 @@ class PenaltyFinder:
         own_cue = self.positive.match(s, hit.start)
         if cues and not own_cue:
             cue_start = hit.start - len(window) + cues[-1].start()
-            if not any(cue_start <= other.start < hit.start for other in hits if other is not hit):
+            others = [o for o in hits if o is not hit]
+            between = any(cue_start <= o.start < hit.start for o in others)
+            inside_other = any(o.start <= cue_start < o.end for o in others)  # "time served"
+            if not (between or inside_other):
                 start = cue_start
         end = hit.end
         while end > start and s[end - 1] in " ,;:":
@@ -439,7 +445,9 @@ class PenaltyFinder:
             pos = base + hit.start
             before = [i for i, m in enumerate(inside) if m[1] <= pos]
             index = self._syntactic_subject(sent, hit, inside) if parsed else None
-            if index is not None:
+            if index == _COMPANY:
+                hit.company = True
+            elif index is not None:
                 hit.persons = self._chain(s, base, inside, index)
             elif before:
                 hit.persons = self._chain(s, base, inside, before[-1])
@@ -471,6 +479,7 @@ class PenaltyFinder:
         if token is None or len(token) == 0:
             return None
         verb = token[0]
+        same_clause = True
         for _ in range(4):
             for child in verb.children:
                 if child.dep_ not in ("nsubjpass", "dobj", "nsubj", "dative"):
@@ -483,7 +492,16 @@ class PenaltyFinder:
                 for i, (start, end, _label) in enumerate(inside):
                     if lo <= start and end <= hi:
                         return i
+                if (
+                    same_clause
+                    and child.dep_ in ("nsubjpass", "nsubj")
+                    # The noun, not the ORG label: the small model often tags a name ORG.
+                    and child.lemma_.lower() in _ORG_NOUNS
+                ):
+                    return _COMPANY  # "His company was ordered to forfeit": not a person's penalty
             if verb.dep_ in ("conj", "xcomp", "advcl", "ccomp") and verb.head is not verb:
+                # Past a clause boundary ("..., the ministry said") a subject is not the payer.
+                same_clause = same_clause and verb.dep_ in ("conj", "xcomp")
                 verb = verb.head
             else:
                 break

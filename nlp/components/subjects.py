@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -46,7 +47,8 @@ _GROUP_SIZE = {
     "four": 4,
     "five": 5,
 }
-_PRONOUNS = {"he": "m", "him": "m", "himself": "m", "she": "f", "her": "f", "herself": "f"}
+# Gender is not tracked: bulletins rarely interleave a man and a woman between mentions.
+_PRONOUNS = frozenset({"he", "him", "himself", "she", "her", "herself"})
 
 
 def surname(name: str) -> str:
@@ -137,7 +139,7 @@ class SubjectFinder:
             re.I,
         )
         before = _alternation(terms(rows, "patient_before"))
-        self.patient_before = re.compile(rf"\b(?:{before})\s*,?\s*(?:[\w'-]+\s+){{0,3}}$", re.I)
+        self.patient_before = re.compile(rf"\b(?:{before})\s*,?\s*(?:[\w'-]+,?\s+){{0,3}}$", re.I)
         self.strong_re = re.compile(rf"\b(?:{_alternation(terms(rows, 'strong_verbs'))})\b", re.I)
         self.not_names = {t.casefold() for t in terms(rows, "not_a_name")}
         roles = _alternation(terms(rows, "role_noun"))
@@ -267,9 +269,7 @@ class SubjectFinder:
             hit_before = self.patient_before.search(before)
             if hit_after or hit_before:
                 cluster.patient += 1
-                window = (hit_after.group(0) if hit_after else "") + (
-                    hit_before.group(0) if hit_before else ""
-                )
+                window = " ".join(h.group(0) for h in (hit_after, hit_before) if h)
                 if self.strong_re.search(window):
                     cluster.strong += 1
 
@@ -289,6 +289,7 @@ class SubjectFinder:
         subjects = [
             c for c in clusters if c.strong or (c.intro and not c.official) or (c.patient and not c.official)
         ]
+        self._add_coordinated(text, clusters, subjects)
         if not subjects:
             # No one is named as sentenced, charged or recruited: fall back on the only
             # person who is not an official, or the most mentioned one named twice or more.
@@ -299,6 +300,21 @@ class SubjectFinder:
                 subjects = [max(others, key=lambda c: (len(c.mentions), -c.first))]
         subjects.sort(key=lambda c: c.first)
         return subjects, self._resolve(doc, subjects, noise)
+
+    @staticmethod
+    def _add_coordinated(text: str, clusters: list[_Cluster], subjects: list[_Cluster]) -> None:
+        """A person named in one breath with a subject ("Lo and Tsai") is one too, unless an official."""
+        owner = sorted(((m.start, m.end, c) for c in clusters for m in c.mentions), key=lambda x: x[0])
+        changed = True
+        while changed:
+            changed = False
+            for (_, a_end, a), (b_start, _, b) in itertools.pairwise(owner):
+                if a is b or not _COORD_GAP.match(text[a_end:b_start]):
+                    continue
+                for x, y in ((a, b), (b, a)):
+                    if x in subjects and y not in subjects and not y.official:
+                        subjects.append(y)
+                        changed = True
 
     def _score_pronouns(self, doc: Doc, clusters: list[_Cluster], noise: list[tuple[int, int]]) -> None:
         """Credit "He was sentenced" to the person "he" refers to."""
@@ -331,6 +347,7 @@ class SubjectFinder:
         out: list[tuple[int, int, str]] = []
         last: str | None = None
         recent: list[str] = []  # distinct names, most recent last
+        first_seen: list[str] = []  # distinct names in order of first mention
         chain: list[str] = []  # the latest coordination: "Mo and Ding"
         prev_end = -1
         covered = -1
@@ -346,26 +363,25 @@ class SubjectFinder:
                 if name in recent:
                     recent.remove(name)
                 recent.append(name)
+                if name not in first_seen:
+                    first_seen.append(name)
                 out.append((start, end, name))
                 covered = prev_end = end
             elif kind in ("pronoun", "role") and last is not None:
                 out.append((start, end, last))
                 covered = end
             elif kind == "group" and len(recent) >= 2:
-                size = _GROUP_SIZE.get(
-                    text[start:end].lower().split()[-1] if " " in text[start:end] else text[start:end].lower()
-                )
-                size = size or next((v for k, v in _GROUP_SIZE.items() if k in text[start:end].lower()), None)
+                words = set(text[start:end].lower().split())
+                size = next((v for k, v in _GROUP_SIZE.items() if k in words), None)
                 if size and len(chain) == size:
                     members = chain
                 elif size:
-                    members = [n for n in recent[-size:]]
+                    members = recent[-size:]
                 elif len(chain) >= 2:
                     members = chain
                 else:
                     members = recent
-                order = {n: i for i, n in enumerate(m[2] for m in out)}
-                members = sorted(members, key=lambda n: order.get(n, 0))
+                members = sorted(members, key=first_seen.index)
                 out.append((start, end, GROUP_SEP.join(members)))
                 covered = end
         return out

@@ -9,6 +9,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
 from nlp.components.common import (
+    MENTIONS_KEY,
     TACTIC_CUES_KEY,
     TACTICS_KEY,
     check_config,
@@ -62,7 +63,9 @@ class TacticFilter:
         if self.cues_key not in doc.spans:
             return []
         noise = noise_ranges(doc)
+        mentions = list(doc.spans.get(MENTIONS_KEY, []))
         verdicts: dict[int, bool] = {}
+        excluded: dict[tuple[int, str], bool] = {}
         counts: dict[str, int] = {}
         kept = []
         for span in sorted(doc.spans[self.cues_key], key=lambda s: (s.start, -len(s))):
@@ -75,8 +78,15 @@ class TacticFilter:
                 verdicts[sent.start] = not (self.warning and self.warning.search(sent.text))
             if not verdicts[sent.start]:
                 continue
-            if any(rx.search(sent.text) for rx in self.exclude.get(span.label_, [])):
+            key = (sent.start, span.label_)
+            if key not in excluded:
+                excluded[key] = any(rx.search(sent.text) for rx in self.exclude.get(span.label_, []))
+            if excluded[key]:
                 continue
+            if span.id_ == "subject_actor" and not any(
+                sent.start_char <= m.start_char and m.end_char <= span.start_char for m in mentions
+            ):
+                continue  # "the handler persuaded Feng to ...": the recruiter is not a subject
             counts[span.label_] = counts.get(span.label_, 0) + 1
             kept.append(span)
         return kept

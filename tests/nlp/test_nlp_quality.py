@@ -150,3 +150,79 @@ def test_pipeline_version_recorded(real_nlp: Language) -> None:
 def test_missing_model_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="not installed"):
         build_nlp("en_no_such_model_xyz")
+
+
+CASES = [
+    (
+        "judge named in the sentencing sentence is not the subject",
+        "A former Navy sailor was sentenced for espionage. U.S. District Judge Mary Lane sentenced "
+        "Carl Hobbs, 31, of Norfolk, to 16 years in prison for passing classified information to a "
+        "Chinese intelligence officer.",
+        ["Carl Hobbs"],
+        {("Carl Hobbs", "imprisonment", 192)},
+    ),
+    (
+        "a relative clause naming someone else does not steal the penalty",
+        "State security authorities cracked a spy case. A former engineer surnamed Zhang, who "
+        "recruited his colleague surnamed Xu, was sentenced to 12 years in prison for espionage. "
+        "Xu was sentenced to three years in prison.",
+        ["Zhang", "Xu"],
+        {("Zhang", "imprisonment", 144), ("Xu", "imprisonment", 36)},
+    ),
+    (
+        "coordinated defendants with ages, each sentenced",
+        "Three men were sentenced for acting as agents of the Chinese government. Wang Ping, 75, "
+        "was sentenced to 48 months in prison. Liang Tao, 64, and Lu Ming, 63, were each sentenced "
+        "to 30 months in prison.",
+        ["Wang Ping", "Liang Tao", "Lu Ming"],
+        {
+            ("Wang Ping", "imprisonment", 48),
+            ("Liang Tao", "imprisonment", 30),
+            ("Lu Ming", "imprisonment", 30),
+        },
+    ),
+    (
+        "suspended death sentence and confiscation of all property",
+        "A former researcher surnamed Ma sold state secrets to a foreign spy agency. Ma was sentenced "
+        "to death, suspended for two years, and all of his personal property was confiscated.",
+        ["Ma"],
+        {("Ma", "death_with_reprieve", 24), ("Ma", "asset_confiscation", None)},
+    ),
+    (
+        "people named together with a subject are subjects too",
+        "A Taiwanese army major was sentenced for spying for China. Major Hsieh Ming-che was "
+        "sentenced to 12 years in prison. He had recruited his subordinates, Sergeants Lo Chia-wei "
+        "and Tsai Po-an, who were paid every month.",
+        ["Hsieh Ming-che", "Lo Chia-wei", "Tsai Po-an"],
+        {("Hsieh Ming-che", "imprisonment", 144)},
+    ),
+    (
+        "a company's forfeiture is not its owner's penalty",
+        "The owner of an electronics distributor was sentenced for illegally exporting military "
+        "radio parts to China. Michael Tran, 55, was sentenced to 42 months in prison. His company, "
+        "Tranlink LLC, was also ordered to forfeit $480,000.",
+        ["Michael Tran"],
+        {("Michael Tran", "imprisonment", 42)},
+    ),
+    (
+        "a fine and confiscated gains in one sentence",
+        "A former civil servant surnamed Deng leaked state secrets. Deng was sentenced to one year "
+        "and six months in prison, fined 10,000 yuan, and his illegal gains of 40,000 yuan were "
+        "confiscated.",
+        ["Deng"],
+        {("Deng", "imprisonment", 18), ("Deng", "fine", 10000), ("Deng", "asset_confiscation", 40000)},
+    ),
+]
+
+
+@pytest.mark.parametrize(("why", "text", "subjects", "penalties"), CASES, ids=[c[0] for c in CASES])
+def test_attribution_cases(
+    real_nlp: Language, why: str, text: str, subjects: list[str], penalties: set[tuple[Any, ...]]
+) -> None:
+    (record,) = _records(real_nlp, [{"id": why, "text": text}])
+    assert record["subjects"] == subjects
+    got = {
+        (p["person"], p["kind"], p.get("months", p.get("amount", p.get("reprieve_months"))))
+        for p in record["penalties"]
+    }
+    assert got == penalties
