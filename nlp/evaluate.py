@@ -15,7 +15,8 @@ from nlp.pipeline import build_nlp, extract
 
 logger = logging.getLogger(__name__)
 
-SCORER = Path("/work/shared/tools/score.py")
+# The project's shared/ folder sits beside the checkout.
+SCORER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "score.py"
 
 
 def read_items(path: Path) -> list[dict[str, object]]:

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
-SHARED = Path("/work/shared")
+# The project's shared/ folder sits beside the checkout (also in CI).
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
