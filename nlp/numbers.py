@@ -150,7 +150,13 @@ _PREFIX_CURRENCIES = [
     ("NT$", "TWD"),
     ("NTD", "TWD"),
     ("HK$", "HKD"),
+    ("AU$", "AUD"),
     ("A$", "AUD"),
+    ("AUD", "AUD"),
+    ("KRW", "KRW"),
+    ("TWD", "TWD"),
+    ("JPY", "JPY"),
+    ("\u20a9", "KRW"),
     ("C$", "CAD"),
     ("S$", "SGD"),
     ("RMB", "CNY"),
@@ -170,6 +176,11 @@ _SUFFIX_CURRENCIES = [
     ("hong kong dollars", "HKD"),
     ("us dollars", "USD"),
     ("u.s. dollars", "USD"),
+    ("australian dollars", "AUD"),
+    ("canadian dollars", "CAD"),
+    ("south korean won", "KRW"),
+    ("korean won", "KRW"),
+    ("won", "KRW"),
     ("dollars", "USD"),
     ("yuan", "CNY"),
     ("renminbi", "CNY"),
@@ -178,6 +189,11 @@ _SUFFIX_CURRENCIES = [
     ("pounds sterling", "GBP"),
     ("pounds", "GBP"),
     ("euros", "EUR"),
+    ("euro", "EUR"),
+    ("yen", "JPY"),
+    ("krw", "KRW"),
+    ("aud", "AUD"),
+    ("eur", "EUR"),
     ("usd", "USD"),
     ("twd", "TWD"),
     ("gbp", "GBP"),
@@ -203,6 +219,9 @@ _USD_NOTE = re.compile(
     r"(?:\s*(?:US\s+)?dollars)?\s*\)",
     re.I,
 )
+
+
+_BIG_AMOUNT = re.compile(r",\d{3}|\b(?:million|billion|thousand|mln|bn|m)\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +278,8 @@ def find_money(text: str) -> list[Money]:
         else:
             amount = _amount_value(m.group("amount_b"))
             currency = _currency(m.group("suffix"), _SUFFIX_CURRENCIES)
+            if m.group("suffix").lower() == "won" and not _BIG_AMOUNT.search(m.group("amount_b")):
+                continue  # "in 2019 won a contract": the verb, not the currency
         if amount is None:
             continue
         usd = None

@@ -62,7 +62,7 @@ _RIGHTS = [
     ),
     re.compile(
         r"\b(?:deprived|deprivation|stripped|deprive|depriving|deprives)\b[^.;]{0,30}?\b(?:political|civil)"
-        r"\s+rights\b(?:\s+(?:for|of)\s+(?:(?P<life>life)\b|(?:a\s+(?:period|term)\s+of\s+)?"
+        r"\s+rights\b(?:\s+(?:(?:for|of)\s+)?(?:(?P<life>life)\b|(?:a\s+(?:period|term)\s+of\s+)?"
         rf"(?P<dur>{_D})))?",
         re.I,
     ),
@@ -92,7 +92,10 @@ _PRISON_AFTER = re.compile(
 )
 _PRISON_BEFORE = re.compile(
     r"(?:\b(?:sentenced|sentencing)\b[^;]{0,100}?\bto|\b(?:jailed|imprisoned|incarcerated)\s+for"
-    r"|\b(?:imprisonment|term|sentence|incarceration)\s+of|\bserve)"
+    r"|\b(?:imprisonment|term|sentence|incarceration)\s+of|\bserve"
+    r"|\b(?:reduc\w*|cut|commut\w*|increas\w*|lengthen\w*|rais\w*)\b[^;]{0,60}?\bto"
+    # Machine-translated copy: "sentenced him to prison of 13 years", "Lo sentenced 4 years".
+    r"|\bsentenced(?:\s+(?:him|her|them))?(?:\s+to)?(?:\s+(?:prison|imprisonment|jail))?(?:\s+(?:of|for))?)"
     r"\s+(?:a\s+|an\s+|another\s+|a\s+total\s+of\s+|total\s+of\s+)?$",
     re.I,
 )
@@ -115,6 +118,11 @@ _CONFISCATE = re.compile(r"\bconfiscat\w*|\bseiz(?:ed|ure)\b", re.I)
 _FINE = re.compile(r"\bfined\b|\bfines?\b|\bpenalty\s+of\b", re.I)
 _RESTITUTION = re.compile(r"^\s*(?:in\s+)?(?:restitution|compensation|damages)\b", re.I)
 _SUSPENDED = re.compile(rf"\s*,?\s*(?:which\s+was\s+|and\s+)?suspended\s+for\s+(?P<dur>{_D})", re.I)
+# A suspension period is probation only where the text calls it that ("suspended for two
+# years, with probation"); "18 months, suspended for two years" is imprisonment alone.
+_PROBATION_WORD = re.compile(
+    r"\s*(?:,\s*)?(?:of\s+|on\s+|with\s+|under\s+)?(?:probation|probationary)\b", re.I
+)
 _FORFEIT = re.compile(r"\bforfeit\w*", re.I)
 _MODAL = re.compile(
     r"\b(?:shall|will|would|could|may|might|can|to|faces?|facing|expected\s+to|scheduled\s+to)"
@@ -147,6 +155,15 @@ _AGENT_VERBS = {
     "hand",
     "give",
 }
+# The term in force after an appeal replaces the first-instance one.
+_APPEAL = re.compile(
+    r"\b(?:upheld|uphold\w*|reduc\w*|commut\w*|increas\w*|lengthen\w*|overturn\w*|on\s+appeal|"
+    r"appeals?\s+court|appellate|court\s+of\s+appeal|cut\s+(?:his|her|the)?)\b",
+    re.I,
+)
+_DURATION_KINDS = {"imprisonment", "political_rights_deprivation", "probation", "supervised_release"}
+# A second person and "for"/"to" with the verb left out: "..., and Gao for one year".
+_ELLIPSIS = re.compile(r"(?:,|\band)\s+(?:[\w-]+\s+){0,2}?[A-Z][\w.'-]*[^.;]*?\b(?:for|to)\s+(?:a\s+)?$")
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 
 
@@ -159,6 +176,7 @@ class _Hit:
     persons: list[str] = field(default_factory=list)
     weak: bool = False
     company: bool = False
+    final: bool = False  # the term in force after an appeal ("upheld", "reduced ... to")
 
 
 @Language.factory(
@@ -223,7 +241,7 @@ class PenaltyFinder:
         text = doc.text
         noise = noise_ranges(doc)
         mentions = [(s.start_char, s.end_char, s.label_) for s in doc.spans.get(MENTIONS_KEY, [])]
-        records: list[tuple[bool, dict[str, Any]]] = []
+        records: list[tuple[bool, bool, dict[str, Any]]] = []
         # Without a parser or sentencizer the whole text is one sentence.
         sents = doc.sents if doc.has_annotation("SENT_START") else [doc[:]]
         for sent in sents:
@@ -242,6 +260,8 @@ class PenaltyFinder:
             ]
             if not hits:
                 continue
+            for hit in hits:
+                hit.final = bool(_APPEAL.search(s_text[max(0, hit.start - _LOOK) : hit.start]))
             self._attribute(sent, hits, mentions)
             hits = [h for h in hits if not h.company]
             for hit in hits:
@@ -253,7 +273,7 @@ class PenaltyFinder:
                         start=base + ev_start,
                         end=base + ev_end,
                     )
-                    records.append((hit.weak, record))
+                    records.append((hit.weak, hit.final, record))
         spans = []
         for record in _dedupe(records):
             span = char_span(
@@ -310,6 +330,14 @@ class PenaltyFinder:
             before, after = s[max(0, m.start() - _LOOK) : m.start()], s[m.end() : m.end() + _LOOK]
             if _NOT_PRISON.match(after) or _NOT_PRISON_BEFORE.search(before):
                 continue
+            elided = self._elided(s, m.start(), hits)
+            if elided is not None:
+                months = parse_duration(m.group(0))
+                if months:
+                    hits.append(_Hit(elided, m.start(), m.end(), {"months": months}))
+                    taken.append((m.start(), m.end()))
+                    accepted_ends.append(m.end())
+                    continue
             tail = _PRISON_AFTER.match(after)
             listed = _LIST_BEFORE.search(before) and any(abs(m.start() - e) < 40 for e in accepted_ends)
             received = _RECEIVED_BEFORE.search(before) and _CLAUSE_END_AFTER.match(after)
@@ -323,7 +351,7 @@ class PenaltyFinder:
             taken.append((m.start(), end))
             accepted_ends.append(end)
             suspended = _SUSPENDED.match(s, end)
-            if suspended:
+            if suspended and _PROBATION_WORD.match(s, suspended.end()):
                 # "a one-year prison term suspended for two years": the suspension is probation.
                 hits.append(
                     _Hit(
@@ -337,6 +365,19 @@ class PenaltyFinder:
         self._money(s, hits, taken)
         hits.sort(key=lambda h: h.start)
         return hits
+
+    @staticmethod
+    def _elided(s: str, start: int, hits: list[_Hit]) -> str | None:
+        """The kind of an elided penalty: "deprived of political rights for three years and
+        Gao for one year", "jailed for seven years, and Yanakiev, 35, for five years"."""
+        previous = [h for h in hits if h.end <= start and h.kind in _DURATION_KINDS and "months" in h.fields]
+        if not previous:
+            return None
+        last = max(previous, key=lambda h: h.end)
+        gap = s[last.end : start]
+        if len(gap) > 120 or ";" in gap or not _ELLIPSIS.search(gap):
+            return None
+        return last.kind
 
     def _money(self, s: str, hits: list[_Hit], taken: list[tuple[int, int]]) -> None:
         used_kinds: set[str] = set()
@@ -541,21 +582,25 @@ def _value(record: dict[str, Any]) -> Any:
     return None
 
 
-def _dedupe(records: list[tuple[bool, dict[str, Any]]]) -> list[dict[str, Any]]:
+def _dedupe(records: list[tuple[bool, bool, dict[str, Any]]]) -> list[dict[str, Any]]:
     """One record per person and kind (the first), after dropping guesses from lead
     sentences that restate a penalty attributed properly later on."""
-    strong = {(r["kind"], _value(r)) for weak, r in records if not weak}
-    out: list[dict[str, Any]] = []
-    seen: set[tuple[str, str]] = set()
-    for weak, record in records:
+    strong = {(r["kind"], _value(r)) for weak, _, r in records if not weak}
+    out: dict[tuple[str, str], tuple[bool, dict[str, Any]]] = {}
+    for weak, final, record in records:
         if weak and (record["kind"], _value(record)) in strong:
             continue
         key = (record["person"], record["kind"])
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(record)
-    return out
+        kept = out.get(key)
+        # A later mention wins when it carries the amount the first lacked ("fined" in a
+        # headline, "fined 50,000 yuan" below) or is the term in force after an appeal.
+        if (
+            kept is None
+            or (final and not kept[0])
+            or (_value(kept[1]) is None and _value(record) is not None and not kept[0])
+        ):
+            out[key] = (final, record)
+    return [record for _, record in out.values()]
 
 
 def _split(label: str) -> list[str]:

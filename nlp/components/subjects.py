@@ -35,6 +35,8 @@ _PINYIN = re.compile(rf"^(?:{_PINYIN_SYLLABLE}){{1,3}}$", re.I)
 _AGE_NAME = re.compile(
     r"\b(?P<name>[A-Z][a-z'\u2019-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z'\u2019-]+){1,2}),\s+(?:age\s+)?\d{2},"
 )
+_PLACE_BEFORE = re.compile(r"(?:,\s*of|\b(?:in|near|from|at))\s+$")
+_INITIAL_END = re.compile(r"\s[A-Z]$")
 _COORD_GAP = re.compile(r"^(?:\s*,[^,;.()]{1,40}){0,2}\s*(?:,\s*and|,|and|&)\s*$")
 _GROUP_SIZE = {
     "two": 2,
@@ -112,6 +114,9 @@ class SubjectFinder:
         self.window = window
         rows = read_patterns(patterns)
         self.intro_res = [re.compile(r["regex"]) for r in rows if r.get("kind") == "intro"]
+        # Name shapes the small model often misses ("Park Sung-min", "Lukas W."): candidates
+        # like its PERSON entities, still needing a cue to become subjects.
+        self.shape_res = [re.compile(r["regex"]) for r in rows if r.get("kind") == "name_shape"]
         titles = _alternation(terms(rows, "official_title"))
         # Only the title is case-insensitive: the words between it and the name must be
         # capitalised ("Assistant Attorney General John C. Demers", not "prosecutors said").
@@ -129,7 +134,9 @@ class SubjectFinder:
             r"and|not)\s+)*"
         )
         aux = r"(?:was|were|is|are|be|been|being|has|have|had|get|got)\s+"
-        adverbs = r"(?:(?:\w+ly|each|also|later|then|both|all|not|since|already|jointly|separately)\s+)*"
+        adverbs = (
+            r"(?:(?:\w+ly|each|also|later|then|first|both|all|not|since|already|jointly|separately)\s+)*"
+        )
         passive = _alternation(terms(rows, "patient_after"))
         actor = _alternation(terms(rows, "actor_after"))
         # "X was sentenced" makes X the case's subject; "Judge X sentenced Y" does not, so
@@ -207,17 +214,24 @@ class SubjectFinder:
             if name and not in_ranges(m.start(), m.end(), noise):
                 start = m.start("name") + max(m.group("name").find(name), 0)
                 found.append(_Mention(start, start + len(name), name, official=official))
-        for ent in doc.ents:
-            if ent.label_ != "PERSON" or in_ranges(ent.start_char, ent.end_char, noise):
+        spans = [(ent.start_char, ent.end_char, ent.text) for ent in doc.ents if ent.label_ == "PERSON"]
+        for rx in self.shape_res:
+            spans.extend((m.start("name"), m.end("name"), m.group("name")) for m in rx.finditer(text))
+        # Longest first, so "Park Sung-min" wins over a model entity "Park".
+        spans.sort(key=lambda s: (s[0] - s[1], s[0]))
+        for ent_start, ent_end, ent_text in spans:
+            if in_ranges(ent_start, ent_end, noise):
                 continue
-            raw, official = self._strip_prefix(ent.text)
+            raw, official = self._strip_prefix(ent_text)
             name = self._clean_name(raw)
             if not name:
                 continue
-            offset = ent.text.find(name)
-            start = ent.start_char + max(offset, 0)
+            offset = ent_text.find(name)
+            start = ent_start + max(offset, 0)
             if any(f.start < start + len(name) and start < f.end for f in found):
                 continue
+            if _PLACE_BEFORE.search(text[max(0, start - 12) : start]) and len(name.split()) <= 2:
+                continue  # "Wen, 58, of Flushing", "a flat in Kent": a place the model took for a name
             found.append(_Mention(start, start + len(name), name, official=official))
         found.sort(key=lambda m: m.start)
         return found
@@ -262,6 +276,8 @@ class SubjectFinder:
             before = text[max(0, m.start - self.window) : m.start]
             before = re.split(r"[.;!?\n]\s", before)[-1]
             after = text[m.end : m.end + self.window]
+            if _INITIAL_END.search(m.name):
+                after = after.removeprefix(".")  # "Lukas W. was sentenced"
             after_clause = re.split(r"(?<=[.;!?\n])\s", after)[0]
             if m.official or self.title_before.search(before) or self.title_after.match(after):
                 cluster.official += 1
@@ -287,7 +303,11 @@ class SubjectFinder:
             self._score(text, cluster)
         self._score_pronouns(doc, clusters, noise)
         subjects = [
-            c for c in clusters if c.strong or (c.intro and not c.official) or (c.patient and not c.official)
+            # A title next to one mention does not outweigh several mentions as the one
+            # sentenced or recruited (garbled copy, "the colonel surnamed Hsieh").
+            c
+            for c in clusters
+            if c.strong or ((c.intro or c.patient) and c.official < max(1, c.patient))
         ]
         self._add_coordinated(text, clusters, subjects)
         if not subjects:

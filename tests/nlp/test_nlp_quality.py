@@ -1,4 +1,9 @@
-"""Quality with the real model: the seed record exactly, and scores on the dev set of articles."""
+"""Quality with the real model: the seed record exactly, and scores on the dev and holdout sets.
+
+The holdout set (tests/fixtures/holdout/) was studied to find general causes of misses, so it
+is now a tuned set too; its floors guard against regressions, not generalization. Only the
+lead's blind set measures that.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Any
 
 import pytest
 from spacy.language import Language
-from tests_nlp_helpers import ARTICLES, SHARED, read_jsonl
+from tests_nlp_helpers import ARTICLES, HOLDOUT, SHARED, read_jsonl
 
 from nlp import PIPELINE_VERSION, build_nlp, extract
 
@@ -90,11 +95,31 @@ def dev_scores(real_nlp: Language, scorer: ModuleType) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     ("field", "floor"),
-    [("subjects", 0.9), ("penalties", 0.9), ("penalties_unattributed", 0.9), ("tactics", 0.85)],
+    [("subjects", 0.97), ("penalties", 0.97), ("penalties_unattributed", 0.97), ("tactics", 0.97)],
 )
 def test_dev_set_f1(dev_scores: dict[str, Any], field: str, floor: float) -> None:
     # Floors sit below today's figures (see nlp/evaluate.py); a drop means a rule regressed.
     assert dev_scores[field]["f1"] >= floor
+
+
+@pytest.fixture(scope="module")
+def holdout_scores(real_nlp: Language, scorer: ModuleType) -> dict[str, Any]:
+    gold_path, input_path = HOLDOUT / "gold.jsonl", HOLDOUT / "input.jsonl"
+    if not gold_path.exists() or not input_path.exists():
+        pytest.skip("holdout set not available")
+    gold = {r["id"]: r for r in read_jsonl(gold_path)}
+    pred = {r["id"]: r for r in _records(real_nlp, read_jsonl(input_path))}
+    result, _ = scorer.score(gold, pred)
+    return dict(result)
+
+
+@pytest.mark.parametrize(
+    ("field", "floor"),
+    [("subjects", 0.9), ("penalties", 0.95), ("penalties_unattributed", 0.97), ("tactics", 0.8)],
+)
+def test_holdout_set_f1(holdout_scores: dict[str, Any], field: str, floor: float) -> None:
+    # Measured 2026-11-27: subjects 0.92, penalties 0.98, unattributed 0.99, tactics 0.83.
+    assert holdout_scores[field]["f1"] >= floor
 
 
 def test_dev_set_logs_no_component_errors(dev_scores: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
+HOLDOUT = Path(__file__).resolve().parents[1] / "fixtures" / "holdout"
 # The project's shared/ folder sits beside the checkout (also in CI).
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 
