@@ -28,7 +28,11 @@ class InputError(BulletinError):
 
 
 def read_input(source: str, stdin: IO[bytes] | None = None) -> Iterator[dict[str, Any]]:
-    """Items from a file path, or from ``stdin`` when ``source`` is ``-``."""
+    """Items from a file path, or from ``stdin`` when ``source`` is ``-``.
+
+    The file is read at once, so a missing or undecodable input fails here, before the
+    caller loads a model; the items are then parsed lazily.
+    """
     if source == "-":
         if stdin is None:
             raise InputError("no standard input to read")
@@ -43,11 +47,10 @@ def read_input(source: str, stdin: IO[bytes] | None = None) -> Iterator[dict[str
     text = _decode(raw, source)
     head = text.lstrip()[:500].lower()
     if head.startswith("{"):
-        yield from _json_lines(text, source)
-    elif any(marker in head for marker in HTML_MARKERS):
-        yield _html(text, name)
-    else:
-        yield {"id": name, "text": text}
+        return _json_lines(text, source)
+    if any(marker in head for marker in HTML_MARKERS):
+        return iter([_html(text, name)])
+    return iter([{"id": name, "text": text}])
 
 
 def _decode(raw: bytes, source: str) -> str:

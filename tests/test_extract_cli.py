@@ -102,3 +102,21 @@ def test_missing_model_is_a_one_line_error(tmp_path: Path) -> None:
     assert len(result.output.strip().splitlines()) == 1
     assert result.output.startswith("bulletin: error:")
     assert "no_such_model" in result.output
+
+
+def test_input_in_another_encoding_is_decoded_not_rejected(tmp_path: Path) -> None:
+    page = tmp_path / "gbk.txt"
+    text = "国家安全机关 A man surnamed Wang was sentenced to ten years in prison for espionage."
+    page.write_bytes(text.encode("gb18030"))
+    [item] = read_input(str(page))
+    assert "surnamed Wang" in item["text"]
+    assert "\ufffd" not in item["text"]
+
+
+def test_unreadable_input_is_a_one_line_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["extract", "--input", str(tmp_path / "missing.txt")])
+    assert result.exit_code == 1
+    assert (
+        result.output.strip()
+        == f"bulletin: error: {tmp_path / 'missing.txt'}: cannot read: No such file or directory"
+    )

@@ -53,3 +53,18 @@ def test_only_relevant_keeps_security_cases(
     assert set(stored) == relevant
     # An irrelevant release reached by both the API and RSS is dropped twice (nothing is stored).
     assert stats.dropped["irrelevant"] >= len(expected["doj"]["article"]) - len(relevant)
+
+
+def test_since_and_until_keep_only_releases_in_the_range(
+    tmp_path: Any, sample_server: SampleServer, expected: dict[str, Any]
+) -> None:
+    bulletin = make_bulletin(tmp_path, sample_server)
+    bulletin.run("crawl", "doj", "--since", "2025-03-01", "--until", "2025-03-05")
+    with bulletin.store() as store:
+        stored = stored_by_path(store, sample_server.base("doj"))
+    want = {
+        e["path"] for e in expected["doj"]["article"] if "2025-03-01" <= e["published"][:10] <= "2025-03-05"
+    }
+    assert want
+    assert set(stored) == want
+    assert all("2025-03-01" <= a.published_at.date().isoformat() <= "2025-03-05" for a in stored.values())
