@@ -56,11 +56,10 @@ def extract_input(source: str, model: str | None, batch_size: int, stdin: IO[byt
     """Extract the articles of an input file and write their records as JSON Lines."""
     import nlp
 
+    items = read_input(source, stdin)  # fails fast on a missing file, before the model loads
     pipeline = load_pipeline(model)
     count = Count()
-    for record in _progress(
-        nlp.extract(pipeline, read_input(source, stdin), batch_size=batch_size), None, count
-    ):
+    for record in _progress(nlp.extract(pipeline, items, batch_size=batch_size), None, count):
         out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
     out.flush()
     return count
