@@ -85,3 +85,20 @@ def test_without_since_only_sections_and_sitemap_are_read(
     assert not set(search_only) & set(stored)
     listed = [e["path"] for e in expected["globaltimes"]["article"] if e["via"] != ["search"]]
     assert set(listed) <= set(stored)
+
+
+def test_refresh_requests_stored_articles_again_and_keeps_unchanged_ones(
+    tmp_path: Any, sample_server: SampleServer
+) -> None:
+    bulletin = make_bulletin(tmp_path, sample_server)
+    bulletin.run("crawl", "globaltimes")
+    with bulletin.store() as store:
+        before = {a.url: a.id for a in store.articles()}
+    bulletin.run("crawl", "globaltimes", "--refresh")
+    with bulletin.store() as store:
+        [stats] = store.run_stats(store.runs(1)[0]["id"])
+        after = {a.url: a.id for a in store.articles()}
+    assert after == before  # same rows, nothing duplicated
+    assert stats.skipped == 0
+    assert stats.new == stats.updated == 0  # the pages did not change
+    assert stats.found >= len(before)
