@@ -48,7 +48,13 @@ _REPRIEVE = [
         re.I,
     ),
 ]
-_DEATH = re.compile(r"\bsentenced\s+(?:[\w-]+\s+){0,3}?to\s+death\b|\bdeath\s+(?:penalty|sentence)\b", re.I)
+_DEATH = re.compile(
+    r"\bsentenced\s+(?:[\w-]+\s+){0,3}?to\s+death\b|\bdeath\s+(?:penalty|sentence)\b"
+    # A death sentence carried out: "was executed", "executed him", "executed a former engineer".
+    r"|\b(?:was|were|been)\s+executed\b|\bexecuted\s+(?:him|her|them)\b"
+    r"|\bexecuted\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:surnamed|named|identified)\b",
+    re.I,
+)
 _RIGHTS = [
     re.compile(
         r"\b(?P<life>lifelong|life-long|permanent|life)\s+deprivation\s+of\s+(?:his\s+|her\s+|their\s+)?"
@@ -91,7 +97,7 @@ _PRISON_AFTER = re.compile(
     re.I,
 )
 _PRISON_BEFORE = re.compile(
-    r"(?:\b(?:sentenced|sentencing)\b[^;]{0,100}?\bto|\b(?:jailed|imprisoned|incarcerated)\s+for"
+    r"(?:\b(?:sentenced|sentencing)\b[^;]{0,100}?\bto|\b(?:jailed|imprisoned|incarcerated)\b[^;.]{0,80}?\bfor"
     r"|\b(?:imprisonment|term|sentence|incarceration)\s+of|\bserve"
     r"|\b(?:reduc\w*|cut|commut\w*|increas\w*|lengthen\w*|rais\w*)\b[^;]{0,60}?\bto"
     # Machine-translated copy: "sentenced him to prison of 13 years", "Lo sentenced 4 years".
@@ -138,7 +144,7 @@ _MONEY_AFTER = [
     ("forfeiture", re.compile(r"^\s*(?:was\s+|were\s+)?forfeited\b", re.I)),
 ]
 # Names joined by "and" or commas, allowing short appositives: "Liang, 64, and Lu, 63,".
-_COORD = re.compile(r"^(?:\s*,[^,;.()]{1,40}){0,2}\s*(?:,\s*and|,|and|&)\s*$")
+_COORD = re.compile(r"^\.?(?:\s*,[^,;.()]{1,40}){0,2}\s*(?:,\s*and|,|and|&)\s*$")
 # Penalties imposed on these are the organisation's, not a person's.
 _ORG_NOUNS = {"company", "firm", "corporation", "business", "employer", "subsidiary", "entity", "enterprise"}
 _COMPANY = -1
@@ -496,10 +502,12 @@ class PenaltyFinder:
                 hit.persons = self._chain(s, base, inside, 0)
             elif earlier:
                 hit.persons = _split(earlier[-1][2])
+                hit.final = False  # a guess: never let it replace a term attributed by name
             elif later:
                 # A lead sentence summarising the case before naming anyone.
                 hit.persons = _split(later[0][2])
                 hit.weak = True
+                hit.final = False
         if _RESPECTIVELY.search(s):
             self._respectively(hits)
 

@@ -37,7 +37,8 @@ _AGE_NAME = re.compile(
 )
 _PLACE_BEFORE = re.compile(r"(?:,\s*of|\b(?:in|near|from|at))\s+$")
 _INITIAL_END = re.compile(r"\s[A-Z]$")
-_COORD_GAP = re.compile(r"^(?:\s*,[^,;.()]{1,40}){0,2}\s*(?:,\s*and|,|and|&)\s*$")
+_PREV_WORD = re.compile(r"[A-Za-z.]+\s+$")
+_COORD_GAP = re.compile(r"^\.?(?:\s*,[^,;.()]{1,40}){0,2}\s*(?:,\s*and|,|and|&)\s*$")
 _GROUP_SIZE = {
     "two": 2,
     "both": 2,
@@ -82,6 +83,7 @@ class _Cluster:
     patient: int = 0
     strong: int = 0
     official: int = 0
+    handler: int = 0
 
     @property
     def first(self) -> int:
@@ -124,12 +126,14 @@ class SubjectFinder:
         self.title_prefix = re.compile(rf"^(?i:mr\.?\s+|mrs\.?\s+|ms\.?\s+)?(?i:{titles})\.?\s+(?=[A-Z])")
         ranks = _alternation(terms(rows, "rank"))
         self.rank_prefix = re.compile(rf"^(?:(?i:{ranks})\s+)+(?=[A-Z])")
+        # "Petty Officer Ryan Cole": a rank before a name is not an official's title.
+        self.rank_tail = re.compile(rf"(?:(?i:{ranks})\s+)+$")
         self.title_after = re.compile(
             rf"^\s*,\s*(?:(?:a|an|the|who\s+is|who\s+was)\s+)?(?:[\w.'-]+\s+){{0,4}}?(?:{titles})\b",
             re.I,
         )
         lead = (
-            r"^(?:\s*[\(\[][^)\]]{0,40}[\)\]])?(?:\s*,[^;.]{1,120}?,)?\s+"
+            r"^(?:\s*[\(\[][^)\]]{0,40}[\)\]])?(?:\s*,[^;.]{1,120}?,|\s*,)?\s+"
             r"(?:(?:who|later|also|then|subsequently|eventually|previously|allegedly|reportedly|once|"
             r"and|not)\s+)*"
         )
@@ -149,6 +153,10 @@ class SubjectFinder:
         self.patient_before = re.compile(rf"\b(?:{before})\s*,?\s*(?:[\w'-]+,?\s+){{0,3}}$", re.I)
         self.strong_re = re.compile(rf"\b(?:{_alternation(terms(rows, 'strong_verbs'))})\b", re.I)
         self.not_names = {t.casefold() for t in terms(rows, "not_a_name")}
+        handler_after = "|".join(r["regex"] for r in rows if r.get("kind") == "handler_after")
+        handler_before = "|".join(r["regex"] for r in rows if r.get("kind") == "handler_before")
+        self.handler_after = re.compile(rf"^\s*,?\s*(?:{handler_after})", re.I) if handler_after else None
+        self.handler_before = re.compile(rf"(?:{handler_before})\W{{0,3}}$", re.I) if handler_before else None
         roles = _alternation(terms(rows, "role_noun"))
         self.role_re = re.compile(
             r"\b[Tt]he\s+(?:\d+-year-old\s+)?(?:(?:former|retired|ex-|then|convicted|accused|"
@@ -190,8 +198,16 @@ class SubjectFinder:
             return None
         return name
 
-    def _strip_prefix(self, raw: str) -> tuple[str, bool]:
-        """Drop ranks ("Sergeant") and titles ("Judge") before a name; a title marks an official."""
+    def _strip_prefix(self, raw: str, text: str = "", start: int = 0) -> tuple[str, bool]:
+        """Drop ranks ("Sergeant") and titles ("Judge") before a name; a title marks an official.
+
+        The word before raw in text counts too: "Petty Officer Ryan Cole" where the match
+        starts at "Officer" is a rank, not an officer's title."""
+        prev = _PREV_WORD.search(text, max(0, start - 30), start) if text else None
+        if prev:
+            rank = self.rank_prefix.match(prev.group(0) + raw)
+            if rank and rank.end() > len(prev.group(0)):
+                raw = raw[rank.end() - len(prev.group(0)) :]
         rank = self.rank_prefix.match(raw)
         if rank:
             raw = raw[rank.end() :]
@@ -209,7 +225,7 @@ class SubjectFinder:
                 if name and not in_ranges(m.start("name"), m.end("name"), noise):
                     found.append(_Mention(m.start("name"), m.end("name"), name, intro=True))
         for m in _AGE_NAME.finditer(text):
-            raw, official = self._strip_prefix(m.group("name"))
+            raw, official = self._strip_prefix(m.group("name"), text, m.start("name"))
             name = self._clean_name(raw)
             if name and not in_ranges(m.start(), m.end(), noise):
                 start = m.start("name") + max(m.group("name").find(name), 0)
@@ -222,7 +238,7 @@ class SubjectFinder:
         for ent_start, ent_end, ent_text in spans:
             if in_ranges(ent_start, ent_end, noise):
                 continue
-            raw, official = self._strip_prefix(ent_text)
+            raw, official = self._strip_prefix(ent_text, text, ent_start)
             name = self._clean_name(raw)
             if not name:
                 continue
@@ -279,8 +295,13 @@ class SubjectFinder:
             if _INITIAL_END.search(m.name):
                 after = after.removeprefix(".")  # "Lukas W. was sentenced"
             after_clause = re.split(r"(?<=[.;!?\n])\s", after)[0]
-            if m.official or self.title_before.search(before) or self.title_after.match(after):
+            untitled = self.rank_tail.sub("", before)
+            if m.official or self.title_before.search(untitled) or self.title_after.match(after):
                 cluster.official += 1
+            if (self.handler_after and self.handler_after.match(after_clause)) or (
+                self.handler_before and self.handler_before.search(before)
+            ):
+                cluster.handler += 1
             hit_after = self.patient_after.match(after_clause)
             hit_before = self.patient_before.search(before)
             if hit_after or hit_before:
@@ -307,7 +328,7 @@ class SubjectFinder:
             # sentenced or recruited (garbled copy, "the colonel surnamed Hsieh").
             c
             for c in clusters
-            if c.strong or ((c.intro or c.patient) and c.official < max(1, c.patient))
+            if c.strong or ((c.intro or c.patient) and c.official < max(1, c.patient) and not c.handler)
         ]
         self._add_coordinated(text, clusters, subjects)
         if not subjects:

@@ -115,3 +115,106 @@ def test_insider_persuaded_by_subject_is_proxy_recruitment(real_nlp: Language) -
         "two neighbours into the scheme.",
     )
     assert "proxy_recruitment" in {t["label"] for t in record["tactics"]}
+
+
+def test_uncharged_handler_and_home_town_are_not_subjects(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "Jason Miller, 41, of Tacoma, was sentenced to 30 months in prison on Thursday for "
+        "selling classified submarine data to a foreign intelligence service. Miller was "
+        "recruited by a handler who called himself Victor Lam and paid him $9,000 in cash. "
+        "Victor Lam has not been charged and is believed to live abroad.",
+    )
+    assert record["subjects"] == ["Jason Miller"]
+
+
+def test_charged_officers_in_an_appositive_are_subjects(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "Two officers of a foreign spy service, Zhao Peng and Lin Hui, were charged in absentia "
+        "with espionage for running an informant inside a naval base, prosecutors said.",
+    )
+    assert record["subjects"] == ["Zhao Peng", "Lin Hui"]
+
+
+def test_civil_trade_secret_settlement_is_not_a_case(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "Two pump makers settled a trade secrets lawsuit on Monday. The suit claimed that "
+        "engineers who left one firm took trade secrets to the other; neither side admitted "
+        "liability and no criminal charges were filed, a court spokesman said.",
+    )
+    assert record["relevant"] is False
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        ("A woman presenting herself as a recruiter contacted Gu Tao.", "false_identity"),
+        ("Gu Tao used his work badge to enter the design archive.", "insider_exploitation"),
+        ("Gu Tao then turned to his brother-in-law for more drawings.", "proxy_recruitment"),
+        ("The handler offered him a teaching position abroad in return.", "financial_inducement"),
+        ("They talked through an app with disappearing messages.", "covert_communication"),
+        ("She told him she had fallen in love with him.", "emotional_manipulation"),
+        ("Gu Tao later paid Sun Rui to photograph the dock gates.", "proxy_recruitment"),
+    ],
+)
+def test_narrated_tactic_families(real_nlp: Language, sentence: str, label: str) -> None:
+    text = (
+        "Gu Tao, a former naval engineer, was sentenced to nine years in prison for espionage "
+        "after passing state secrets to a foreign intelligence agency. " + sentence
+    )
+    assert label in {t["label"] for t in _one(real_nlp, text)["tactics"]}
+
+
+def test_handing_money_back_is_not_a_voluntary_offer(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "Qiu Lan was sentenced to three years in prison for leaking military secrets to a "
+        "foreign spy agency. The court noted that Qiu voluntarily handed over the money she "
+        "had been paid.",
+    )
+    assert "voluntary_offer" not in {t["label"] for t in record["tactics"]}
+
+
+def test_executed_is_a_death_sentence(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "A former aerospace engineer surnamed Bai was executed on Tuesday for selling state "
+        "secrets to a foreign intelligence agency, the Ministry of State Security said.",
+    )
+    assert ("Bai", "death_sentence", None, None) in _penalties(record)
+
+
+def test_jailed_with_the_object_before_for(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "A Melbourne court jailed a local businessman, Owen Tate, for six years and three months "
+        "for reckless foreign interference on behalf of Chinese intelligence.",
+    )
+    assert ("Owen Tate", "imprisonment", 75, None) in _penalties(record)
+
+
+def test_initial_names_in_one_breath_and_a_rank_before_a_name(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "The court in Koblenz sentenced Dieter F., 61, and Heike S., 55, to two years each for "
+        "passing military information to Russian intelligence.",
+    )
+    assert record["subjects"] == ["Dieter F", "Heike S"]
+    assert {p[0] for p in _penalties(record)} == {"Dieter F", "Heike S"}
+    record = _one(
+        real_nlp,
+        "A Navy sailor was sentenced to time served for passing classified information to a "
+        "Chinese intelligence officer. Petty Officer Dale Ames, 27, admitted selling photos.",
+    )
+    assert record["subjects"] == ["Dale Ames"]
+
+
+def test_an_unnamed_relative_appeal_does_not_replace_a_named_term(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "Zeng, a former researcher, was sentenced to 10 years in prison for espionage. His wife "
+        "was given a three-year term, later reduced to two years on appeal.",
+    )
+    assert ("Zeng", "imprisonment", 120, None) in _penalties(record)
