@@ -30,8 +30,11 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+## bench: the three benchmarks (crawl, extract, digest), each against a bare baseline
 bench: $(INSTALLED)
 	$(PY) bench/crawl.py
+	$(PY) bench/extract.py
+	$(PY) bench/digest.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache
