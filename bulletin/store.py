@@ -374,12 +374,6 @@ class Store:
                 best, best_score = int(cand["story_id"]), score
         return best
 
-    def article(self, article_id: int) -> Article | None:
-        row = self.conn.execute(
-            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)
-        ).fetchone()
-        return _article(row) if row else None
-
     def articles(self, source: str | None = None) -> Iterator[Article]:
         sql = f"SELECT {ARTICLE_COLUMNS} FROM articles"
         params: tuple[Any, ...] = ()

@@ -63,7 +63,9 @@ class GlobalTimesSpider(BulletinSpider):
     # -- discovery ----------------------------------------------------------------------
 
     def parse_listing(self, response: Response) -> Iterable[Request]:
-        sel = selector(response)
+        yield from self._article_links(response, selector(response))
+
+    def _article_links(self, response: Response, sel: Selector) -> Iterable[Request]:
         for href in sel.css("a::attr(href)").getall():
             url = response.urljoin(href.strip())
             if self.is_article_url(url) and self.belongs(url):
@@ -92,8 +94,9 @@ class GlobalTimesSpider(BulletinSpider):
         )
 
     def parse_search(self, response: Response, term: str, page: int) -> Iterable[Request]:
-        yield from self.parse_listing(response)
-        total = TOTAL.search(selector(response).xpath("string(//body)").get() or "")
+        sel = selector(response)
+        yield from self._article_links(response, sel)
+        total = TOTAL.search(sel.xpath("string(//body)").get() or "")
         if total and page * RESULTS_PER_PAGE < int(total.group(1)):
             yield self.search_request(term, page + 1)
 
