@@ -120,6 +120,16 @@ MIGRATIONS: list[str] = [
         sent_at TEXT NOT NULL
     );
     """,
+    # 4: article URLs looked at and deliberately not stored (not a security case while
+    # only_relevant was on), so later runs need not request them again.
+    """
+    CREATE TABLE passed_over (
+        url TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        seen_at TEXT NOT NULL
+    );
+    """,
 ]
 
 ARTICLE_COLUMNS = (
@@ -285,6 +295,20 @@ class Store:
 
     def has_url(self, url: str) -> bool:
         return self.conn.execute("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone() is not None
+
+    def pass_over(self, url: str, source: str, reason: str) -> None:
+        """Remember an article URL that was read and deliberately not stored."""
+        with self.transaction():
+            self.conn.execute(
+                """
+                INSERT INTO passed_over (url, source, reason, seen_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (url) DO UPDATE SET reason = excluded.reason, seen_at = excluded.seen_at
+                """,
+                (url, source, reason, _iso(utcnow())),
+            )
+
+    def passed_over(self, url: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM passed_over WHERE url = ?", (url,)).fetchone() is not None
 
     def save_article(
         self, article: Article, run_id: int | None, sig: Signature | None, story_id: int | None = None

@@ -173,6 +173,15 @@ class BulletinSpider(scrapy.Spider):
     def page_request(self, url: str, callback: Any, **kwargs: Any) -> Request:
         return Request(url, callback=callback, errback=self.on_error, **kwargs)
 
+    @property
+    def stores_only_relevant(self) -> bool:
+        """``--only-relevant``, the source's ``only_relevant``, or ``crawl.only_relevant``."""
+        return bool(
+            self.only_relevant
+            or self.source.get("only_relevant", False)
+            or self.config["crawl.only_relevant"]
+        )
+
     def belongs(self, url: str) -> bool:
         return any(host_matches(host_of(url), d) for d in self.allowed_domains)
 

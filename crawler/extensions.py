@@ -41,12 +41,12 @@ def crawl_stats(source: str, stats: dict[str, Any]) -> CrawlStats:
         found=(
             stats.get("item_scraped_count", 0)
             + stats.get("item_dropped_count", 0)
-            + stats.get("bulletin/skipped/already_stored", 0)
+            + sum(v for k, v in stats.items() if k.startswith("bulletin/skipped/"))
         ),
         new=stats.get("bulletin/stored/new", 0),
         updated=stats.get("bulletin/stored/updated", 0),
         duplicates=stats.get("bulletin/stored/duplicate", 0),
-        skipped=stats.get("bulletin/skipped/already_stored", 0),
+        skipped=sum(v for k, v in stats.items() if k.startswith("bulletin/skipped/")),
         errors=sum(errors.values()),
         dropped=dropped,
         error_kinds=errors,

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 class SkipStoredMiddleware:
     """Never request an article page whose canonical URL is already in the archive.
 
+    Nor one passed over as irrelevant, while the run stores only relevant articles.
     Listing pages, feeds and APIs carry no ``bulletin_article`` meta and always go
     through. ``refresh=True`` on the spider (``bulletin crawl --refresh``) turns the
     skipping off.
@@ -54,6 +55,9 @@ class SkipStoredMiddleware:
         if self.store.has_url(url):
             self.crawler.stats.inc_value("bulletin/skipped/already_stored")
             raise IgnoreRequest(f"already stored: {url}")
+        if self.crawler.spider.stores_only_relevant and self.store.passed_over(url):
+            self.crawler.stats.inc_value("bulletin/skipped/passed_over")
+            raise IgnoreRequest(f"passed over before as irrelevant: {url}")
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -9,6 +9,7 @@ from scrapy.exceptions import DropItem
 
 from bulletin.records import Article
 from bulletin.relevance import relevance
+from bulletin.store import Store
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -18,26 +19,31 @@ class ScoreRelevancePipeline:
     """Sets ``relevant``/``relevance``; drops irrelevant articles when only_relevant is on.
 
     only_relevant comes from ``--only-relevant`` (the spider's ``only_relevant``
-    argument), the source's table, or ``crawl.only_relevant``.
+    argument), the source's table, or ``crawl.only_relevant``. A dropped article's URL is
+    remembered in the store (``passed_over``) so later runs do not request it again.
     """
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
+        self.store: Store | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
+    def open_spider(self) -> None:
+        self.store = Store.open(self.crawler.spider.config.db_path)
+
+    def close_spider(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
     def process_item(self, item: Article) -> Article:
         spider = self.crawler.spider
-        config = spider.config
-        relevant, score = relevance(item.title, item.text, config["crawl.relevance_threshold"])
-        only = (
-            getattr(spider, "only_relevant", False)
-            or spider.source.get("only_relevant", False)
-            or config["crawl.only_relevant"]
-        )
-        if only and not relevant:
+        relevant, score = relevance(item.title, item.text, spider.config["crawl.relevance_threshold"])
+        if spider.stores_only_relevant and not relevant:
             self.crawler.stats.inc_value("bulletin/dropped/irrelevant")
+            if self.store is not None:
+                self.store.pass_over(item.url, item.source, "irrelevant")
             raise DropItem(f"irrelevant: {item.url}", log_level="DEBUG")
         return dataclasses.replace(item, relevant=relevant, relevance=score)

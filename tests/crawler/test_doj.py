@@ -68,3 +68,22 @@ def test_since_and_until_keep_only_releases_in_the_range(
     assert want
     assert set(stored) == want
     assert all("2025-03-01" <= a.published_at.date().isoformat() <= "2025-03-05" for a in stored.values())
+
+
+def test_irrelevant_releases_are_not_requested_again_while_only_relevant(
+    tmp_path: Any, sample_server: SampleServer
+) -> None:
+    bulletin = make_bulletin(tmp_path, sample_server)
+    bulletin.run("crawl", "doj", "--only-relevant")
+    bulletin.run("crawl", "doj", "--only-relevant")
+    with bulletin.store() as store:
+        first, second = reversed([store.run_stats(r["id"])[0] for r in store.runs(2)])
+    # The second run still reads the API and RSS, but requests no detail page it has
+    # already judged: stored ones are skipped, irrelevant ones are passed over.
+    assert second.new == 0
+    assert second.requested < first.requested
+    assert second.skipped > first.skipped
+    bulletin.run("crawl", "doj", "--only-relevant", "--refresh")
+    with bulletin.store() as store:
+        refreshed_run = store.run_stats(store.runs(1)[0]["id"])[0]
+    assert refreshed_run.requested == first.requested
