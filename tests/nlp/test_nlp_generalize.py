@@ -218,3 +218,179 @@ def test_an_unnamed_relative_appeal_does_not_replace_a_named_term(real_nlp: Lang
         "was given a three-year term, later reduced to two years on appeal.",
     )
     assert ("Zeng", "imprisonment", 120, None) in _penalties(record)
+
+
+def test_will_spend_after_the_ruling_is_an_imposed_term(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "Tan Weiguo, a former shipyard draughtsman who sold state secrets to a foreign spy "
+        "agency, will spend nine years behind bars after a court ruled on Friday.",
+    )
+    assert ("Tan Weiguo", "imprisonment", 108, None) in _penalties(record)
+
+
+def test_scam_by_fake_state_security_officers_is_not_a_case(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "A gang impersonating national security officers phoned retirees, claimed their "
+        "accounts were linked to espionage and leaking state secrets, and told them to move "
+        "money. The Ministry of State Security warned the public. The leader was jailed for "
+        "seven years for fraud.",
+    )
+    assert record["relevant"] is False
+
+
+def test_question_and_answer_explainer_is_not_a_case(real_nlp: Language) -> None:
+    text = (
+        "Editor's note: readers asked us about the Counter-Espionage Law.\n\n"
+        "Who must report espionage?\n\nEvery citizen should report spying to state security "
+        "organs.\n\nWhat counts as state secrets?\n\nClassified documents and military data.\n\n"
+        "How are spies punished?\n\nEspionage is punishable by prison terms; courts have "
+        "sentenced offenders to life.\n\nWhere can I report?\n\nCall the 12339 hotline."
+    )
+    record = _one(real_nlp, text)
+    assert record["relevant"] is False
+
+
+def test_corruption_trial_with_secrets_in_passing_is_not_a_case(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "A former city Party chief was sentenced to 15 years for taking bribes. The graft "
+        "inquiry found he accepted kickbacks from builders; some files touched on state "
+        "secrets, the court said, but the bribery charges were the only ones.",
+    )
+    assert record["relevant"] is False
+
+
+def _tactics(record: dict[str, Any]) -> set[str]:
+    return {t["label"] for t in record["tactics"]}
+
+
+def test_payment_before_a_confiscation_clause_is_still_an_inducement(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "Karl B. was convicted of passing defence documents to a Russian spy agency. He accepted "
+        "cash for each batch, and the judges ordered the confiscation of 12,000 euros.",
+    )
+    assert "financial_inducement" in _tactics(record)
+
+
+def test_passive_warned_by_is_narrative_not_advice(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "A surveyor surnamed Lu was detained for espionage. Lu kept photographing the naval "
+        "base after being warned by a guard, because his overseas contact had offered him a "
+        "bonus for every set of pictures.",
+    )
+    assert "financial_inducement" in _tactics(record)
+
+
+def test_benefits_in_kind_and_crypto_promises(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "An engineer surnamed Qu was sentenced to six years for espionage. His handler covered "
+        "the rent of his daughter's flat in Sydney and handed him a red envelope at New Year.",
+    )
+    assert "financial_inducement" in _tactics(record)
+    record = _one(
+        real_nlp,
+        "A soldier, Park Ji-ho, was jailed for leaking military secrets to North Korea after "
+        "an agent won him over with the promise of bitcoin.",
+    )
+    assert "financial_inducement" in _tactics(record)
+
+
+def test_proxy_recruitment_name_shapes(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "Marcus Hale was sentenced to eight years for espionage. In 2020, Hale enlisted Dana "
+        "Pryce, 41, a longtime neighbour who worked at the base, to copy flight logs.",
+    )
+    assert "proxy_recruitment" in _tactics(record)
+    record = _one(
+        real_nlp,
+        "Lin Cheng-wei was jailed for 12 years for spying for China. Lin went on to recruit "
+        "Chou Mei-ling (周美玲), a clerk, who photographed cabinet papers.",
+    )
+    assert "proxy_recruitment" in _tactics(record)
+
+
+def test_recruited_relative_before_the_verb_and_promise_of_money(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "An archivist surnamed Yao was sentenced to life for espionage, and a cousin she had "
+        "roped into the scheme got five years.",
+    )
+    assert "proxy_recruitment" in _tactics(record)
+    record = _one(
+        real_nlp,
+        "Choi Dong-su was jailed for nine years for spying for North Korea. Choi persuaded "
+        "Kang with the promise of cash to photograph a missile unit.",
+    )
+    assert "proxy_recruitment" in _tactics(record)
+
+
+def test_a_name_the_model_calls_an_organisation_is_a_subject(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "Marcus Hale was sentenced to eight years for espionage after selling radar manuals "
+        "to a Chinese intelligence officer.",
+    )
+    assert "Marcus Hale" in record["subjects"]
+    record = _one(
+        real_nlp,
+        "A clerk at the Naval Logistics Command was sentenced to five years for passing "
+        "classified files to a foreign intelligence officer.",
+    )
+    assert not any("Command" in s for s in record["subjects"])
+
+
+def test_machine_translated_noun_first_terms_and_singular_units(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "A teacher surnamed Gao was arrested for espionage. The court judge Gao guilty of "
+        "espionage, be sentenced the fixed-term imprisonment 6 year, deprive political right "
+        "1 year.",
+    )
+    assert ("Gao", "imprisonment", 72, None) in _penalties(record)
+    assert ("Gao", "political_rights_deprivation", 12, None) in _penalties(record)
+
+
+def test_korean_qualification_suspension_and_a_possessive_name(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "The court sentenced Han Ji-su the imprisonment 8 years for spying for North Korea. "
+        "And to the broker Seo Min-jae, who was Han's go-between, the court sentenced the "
+        "imprisonment 5 years and the qualification suspension 5 years. Seo Min-jae was arrested "
+        "in 2023 for relaying the secrets.",
+    )
+    assert ("Seo Min-jae", "imprisonment", 60, None) in _penalties(record)
+    assert ("Seo Min-jae", "political_rights_deprivation", 60, None) in _penalties(record)
+    assert not any(p[0] == "Han Ji-su" and p[2] == 60 for p in _penalties(record))
+
+
+def test_a_volunteers_asking_price_is_not_an_inducement(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "Dale Vickers was sentenced to seven years for attempting to sell secrets. Vickers "
+        "wrote to a foreign consulate offering submarine drawings in return for a large cash "
+        "payment, and later asked for money in bitcoin. He was also ordered to pay a fine.",
+    )
+    assert "financial_inducement" not in _tactics(record)
+
+
+def test_cover_stories_and_outside_photos_are_not_other_tactics(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "Ivo Marek was jailed for six years for spying for Russia. Marek photographed warships "
+        "in the harbour, and he and a partner posed as reporters for an online travel website. "
+        "He was recruited while attending business forums in Minsk.",
+    )
+    assert "insider_exploitation" not in _tactics(record)
+    assert "online_approach" not in _tactics(record)
+    record = _one(
+        real_nlp,
+        "A breeder surnamed Fu was sentenced to four years for espionage after handing seed "
+        "samples to a foreign institute under the banner of a joint research project.",
+    )
+    assert "false_identity" not in _tactics(record)
