@@ -10,6 +10,8 @@ ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
 HOLDOUT = Path(__file__).resolve().parents[1] / "fixtures" / "holdout"
 # Scored only, as a regression guard; never read when writing rules.
 BLIND = Path(__file__).resolve().parents[1] / "fixtures" / "blind"
+# Never read when writing rules: the honest estimate for unseen articles.
+FINAL = Path(__file__).resolve().parents[1] / "fixtures" / "final"
 # The project's shared/ folder sits beside the checkout (also in CI).
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 
