@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -223,6 +224,10 @@ class Store:
             )
         for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
             with self.transaction():
+                # Another process (a crawl child, the scheduler) may have applied it while
+                # this one waited for the write lock: check again under the lock.
+                if self.schema_version >= version:
+                    continue
                 for statement in filter(str.strip, script.split(";")):
                     self.conn.execute(statement)
                 self.conn.execute(
@@ -627,14 +632,27 @@ def _connect(path: str) -> sqlite3.Connection:
     # Autocommit mode: every write goes through Store.transaction(), which says BEGIN itself.
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA foreign_keys = ON")
     if path != ":memory:":
-        conn.execute("PRAGMA journal_mode = WAL")
+        _set_wal(conn)
         # NORMAL is durable against a killed process in WAL mode (only power loss can undo
         # the last commits), which is the failure the kill test exercises.
         conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA busy_timeout = 30000")
     return conn
+
+
+def _set_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switch to WAL, retrying: on a brand-new file, processes opening it at the same
+    moment get "database is locked" at once (SQLite does not wait on this change)."""
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 def _bool(value: bool | None) -> int | None:

@@ -121,3 +121,19 @@ def test_each_write_is_committed_before_it_returns(tmp_path: Path) -> None:
         other = sqlite3.connect(tmp_path / "a.db")
         assert other.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
         other.close()
+
+
+def _open_and_close(path: str) -> int:
+    with Store.open(path) as store:
+        return store.schema_version
+
+
+def test_processes_opening_a_fresh_database_at_once_migrate_it_once(tmp_path: Path) -> None:
+    """A crawl child, the scheduler and the tests may all open a new archive at the same moment."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(4) as pool:
+        for n in range(5):
+            path = str(tmp_path / f"fresh{n}.db")
+            assert pool.map(_open_and_close, [path] * 4) == [len(MIGRATIONS)] * 4

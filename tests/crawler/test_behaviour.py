@@ -138,15 +138,17 @@ sitemap = false
         )
         deadline = time.monotonic() + 120
         stored = 0
-        while time.monotonic() < deadline and child.poll() is None:
-            if db.exists():
-                with Store.open(db) as store:
-                    stored = store.count_articles()
-                if stored >= 60:
-                    break
-            time.sleep(0.05)
-        os.killpg(child.pid, signal.SIGKILL)
-        child.wait()
+        try:
+            while time.monotonic() < deadline and child.poll() is None:
+                if db.exists():
+                    with Store.open(db) as store:
+                        stored = store.count_articles()
+                    if stored >= 60:
+                        break
+                time.sleep(0.05)
+        finally:  # never leave the crawl running, whatever the loop raised
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
         assert 0 < stored < 300, "the crawl must be killed part-way"
         with Store.open(db) as store:
             survived = store.count_articles()
