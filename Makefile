@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint bench clean
+.PHONY: install demo test test-fast lint bench train clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,11 @@ bench: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache
+
+## train: rebuild the shipped relevance classifier from the repository's article sets
+train: $(INSTALLED)
+	$(PY) training/make_corpus.py training/corpus
+	$(PY) -m spacy train training/relevance.cfg --output training/output \
+		--paths.train training/corpus/train.spacy --paths.dev training/corpus/dev.spacy
+	rm -rf nlp/models/relevance
+	cp -r training/output/model-best nlp/models/relevance

