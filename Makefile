@@ -39,10 +39,11 @@ bench: $(INSTALLED)
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache
 
-## train: rebuild the shipped relevance classifier from the repository's article sets
+## train: rebuild the shipped classifiers (relevance, tactics) from the repository's article sets
 train: $(INSTALLED)
 	$(PY) training/make_corpus.py training/corpus
-	$(PY) -m spacy train training/relevance.cfg --output training/output \
-		--paths.train training/corpus/train.spacy --paths.dev training/corpus/dev.spacy
-	rm -rf nlp/models/relevance
-	cp -r training/output/model-best nlp/models/relevance
+	for task in relevance tactics; do \
+		$(PY) -m spacy train training/$$task.cfg --output training/output/$$task \
+			--paths.train training/corpus/$$task-train.spacy --paths.dev training/corpus/$$task-dev.spacy \
+		&& rm -rf nlp/models/$$task && cp -r training/output/$$task/model-best nlp/models/$$task || exit 1; \
+	done

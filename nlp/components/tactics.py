@@ -1,11 +1,15 @@
-"""bulletin_tactics: keep the tactic cues that narrate the case, drop general warnings."""
+"""bulletin_tactics: keep the tactic cues that narrate the case, drop general warnings, add the
+tactics the trained classifier is confident of."""
 
 from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 
+import spacy
 from spacy.language import Language
+from spacy.pipeline import TextCategorizer
 from spacy.tokens import Doc, Span, SpanGroup
 
 from nlp.components.common import (
@@ -26,25 +30,73 @@ _CLAUSE_BREAK = re.compile(r";|,\s+(?:and|but|while|whereas|although|though)\b|\
 
 @Language.factory(
     "bulletin_tactics",
-    default_config={"filters": "tactic_filters.jsonl", "cues_key": TACTIC_CUES_KEY, "per_label": 1},
+    default_config={
+        "filters": "tactic_filters.jsonl",
+        "cues_key": TACTIC_CUES_KEY,
+        "per_label": 1,
+        "classifier": "",
+        "classifier_threshold": 0.9,
+    },
 )
-def make_tactics(nlp: Language, name: str, filters: str, cues_key: str, per_label: int) -> TacticFilter:
-    return TacticFilter(name, filters=filters, cues_key=cues_key, per_label=per_label)
+def make_tactics(
+    nlp: Language,
+    name: str,
+    filters: str,
+    cues_key: str,
+    per_label: int,
+    classifier: str,
+    classifier_threshold: float,
+) -> TacticFilter:
+    return TacticFilter(
+        name,
+        filters=filters,
+        cues_key=cues_key,
+        per_label=per_label,
+        classifier=classifier,
+        classifier_threshold=classifier_threshold,
+    )
 
 
 class TacticFilter:
     """Read cue spans (written by a span_ruler under cues_key) and write the kept ones,
-    at most per_label per taxonomy label, to doc.spans["bulletin_tactics"]."""
+    at most per_label per taxonomy label, to doc.spans["bulletin_tactics"].
 
-    def __init__(self, name: str, *, filters: str, cues_key: str, per_label: int) -> None:
+    With a classifier (a multi-label textcat trained on whole articles, training/tactics.cfg),
+    a tactic no cue found is added when the classifier gives the article at least
+    classifier_threshold for it; its evidence is the sentence the same classifier scores
+    highest for that tactic (span_id "classifier"). Rules catch what they were written for;
+    the classifier adds recall on wording they were not. The threshold is high because a
+    bag-of-words model scores a short text near 0.5 for every label (few features, the
+    bias dominates): only a long, clear article gets past it.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        filters: str,
+        cues_key: str,
+        per_label: int,
+        classifier: str = "",
+        classifier_threshold: float = 0.9,
+    ) -> None:
         check_config(name, "filters", filters, str)
         check_config(name, "cues_key", cues_key, str)
         check_config(name, "per_label", per_label, int)
+        check_config(name, "classifier", classifier, str)
+        check_config(name, "classifier_threshold", classifier_threshold, (int, float))
         if per_label < 1:
             raise ValueError(f"{name}: config 'per_label' expected an int >= 1, got {per_label}")
+        if not 0 < classifier_threshold <= 1:
+            raise ValueError(
+                f"{name}: config 'classifier_threshold' expected a number in (0, 1], "
+                f"got {classifier_threshold}"
+            )
         self.name = name
         self.cues_key = cues_key
         self.per_label = per_label
+        self.classifier = _load_classifier(classifier) if classifier else None
+        self.classifier_threshold = float(classifier_threshold)
         rows = read_patterns(filters)
         warnings = [r["regex"] for r in rows if r.get("kind") == "warning"]
         self.warning = re.compile("|".join(warnings), re.I) if warnings else None
@@ -62,6 +114,7 @@ class TacticFilter:
         kept: list[Span] = []
         try:
             kept = self._filter(doc)
+            kept.extend(self._classified(doc, {s.label_ for s in kept}))
         except Exception:
             logger.exception("bulletin_tactics failed on a %d-char doc", len(doc.text))
         doc.spans[TACTICS_KEY] = SpanGroup(doc, name=TACTICS_KEY, spans=kept)
@@ -101,6 +154,50 @@ class TacticFilter:
             kept.append(span)
         return kept
 
+    def _classified(self, doc: Doc, found: set[str]) -> list[Span]:
+        """Spans for the tactics the classifier is confident of and no cue found."""
+        if self.classifier is None or not len(doc) or not doc.has_annotation("SENT_START"):
+            return []
+        scores = self._predict([doc])[0]
+        wanted = [
+            label for label, p in scores.items() if p >= self.classifier_threshold and label not in found
+        ]
+        if not wanted:
+            return []
+        noise = noise_ranges(doc)
+        sents = [
+            s
+            for s in doc.sents
+            if s.text.strip()
+            and not in_ranges(s.start_char, s.end_char, noise)
+            and not (self.warning and self.warning.search(s.text))
+        ]
+        if not sents:
+            return []
+        per_sent = self._predict([s.as_doc() for s in sents])
+        out = []
+        for label in wanted:
+            best = max(range(len(sents)), key=lambda i: per_sent[i].get(label, 0.0))
+            sent = sents[best]
+            out.append(Span(doc, sent.start, sent.end, label=label, span_id="classifier"))
+        return out
+
+    def _predict(self, docs: list[Doc]) -> list[dict[str, float]]:
+        """The classifier's scores per doc ({} for an empty doc, which TextCatBOW cannot take)."""
+        if self.classifier is None:
+            return [{} for _ in docs]
+        usable = [d for d in docs if len(d)]
+        scores = self.classifier.predict(usable) if usable else None
+        labels = self.classifier.labels
+        out, row = [], 0
+        for d in docs:
+            if len(d) and scores is not None:
+                out.append({label: float(scores[row][i]) for i, label in enumerate(labels)})
+                row += 1
+            else:
+                out.append({})
+        return out
+
     def _clause_excluded(self, sent: Span, span: Span) -> bool:
         rows = [rx for rx, clause in self.exclude.get(span.label_, []) if clause]
         if not rows:
@@ -111,3 +208,17 @@ class TacticFilter:
         right = min((m.start() for m in cuts if m.start() >= end), default=len(text))
         clause = text[left:right]
         return any(rx.search(clause) for rx in rows)
+
+
+@lru_cache(maxsize=4)
+def _load_classifier(path: str) -> TextCategorizer:
+    """The textcat_multilabel of the pipeline at path, loaded once per process."""
+    try:
+        pipeline = spacy.load(path)
+    except (OSError, ValueError) as exc:
+        message = f"bulletin_tactics: classifier {path} is not loadable: {exc}"
+        raise ValueError(message.splitlines()[0]) from exc
+    pipe = pipeline.get_pipe("textcat_multilabel")
+    if not isinstance(pipe, TextCategorizer):
+        raise ValueError(f"bulletin_tactics: {path} has no textcat_multilabel component")
+    return pipe

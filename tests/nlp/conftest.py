@@ -21,10 +21,10 @@ def real_nlp() -> Language:
 
 @pytest.fixture(scope="session")
 def blank_nlp() -> Language:
-    """spacy.blank("en") with a sentencizer and our rule components: no model, fast."""
+    """spacy.blank("en") with a sentencizer and our rule components alone (no classifiers): fast."""
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    return add_components(nlp)
+    return add_components(nlp, models=None)
 
 
 @pytest.fixture(scope="session")
