@@ -203,6 +203,10 @@ def to_extraction(doc: Doc, meta: dict[str, Any]) -> Extraction:
             record["person"] = subjects[0]
         record["evidence"] = text[record["start"] : record["end"]]
         penalties.append(record)
+    # A person a penalty was imposed on is a subject, even without another cue.
+    subjects.extend(
+        dict.fromkeys(p["person"] for p in penalties if p["person"] and p["person"] not in subjects)
+    )
     return Extraction(
         id=meta["id"],
         relevant=True,

@@ -16,6 +16,9 @@ logger = logging.getLogger(__name__)
 
 NOISE_KEY = "bulletin_noise"
 MENTIONS_KEY = "bulletin_mentions"
+# Name mentions of the other people (not subjects, officials or handlers): a penalty can still
+# name one of them ("..., and Lu, a former secretary, six years"), which makes them a subject.
+PEOPLE_KEY = "bulletin_people"
 SUBJECTS_KEY = "bulletin_subjects"
 PENALTIES_KEY = "bulletin_penalties"
 TACTIC_CUES_KEY = "bulletin_tactic_cues"

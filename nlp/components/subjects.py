@@ -13,6 +13,7 @@ from spacy.tokens import Doc, SpanGroup
 from nlp.components.common import (
     GROUP_SEP,
     MENTIONS_KEY,
+    PEOPLE_KEY,
     SUBJECTS_KEY,
     char_span,
     check_config,
@@ -153,6 +154,7 @@ class SubjectFinder:
         self.patient_before = re.compile(rf"\b(?:{before})\s*,?\s*(?:[\w'-]+,?\s+){{0,3}}$", re.I)
         self.strong_re = re.compile(rf"\b(?:{_alternation(terms(rows, 'strong_verbs'))})\b", re.I)
         self.not_names = {t.casefold() for t in terms(rows, "not_a_name")}
+        self.non_person_words = {t.casefold() for t in terms(rows, "non_person_word")}
         handler_after = "|".join(r["regex"] for r in rows if r.get("kind") == "handler_after")
         handler_before = "|".join(r["regex"] for r in rows if r.get("kind") == "handler_before")
         self.handler_after = re.compile(rf"^\s*,?\s*(?:{handler_after})", re.I) if handler_after else None
@@ -168,10 +170,10 @@ class SubjectFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         try:
-            clusters, mentions = self._find(doc)
+            clusters, mentions, others = self._find(doc)
         except Exception:
             logger.exception("bulletin_subjects failed on a %d-char doc", len(doc.text))
-            clusters, mentions = [], []
+            clusters, mentions, others = [], [], []
         subject_spans = []
         for cluster in clusters:
             best = max(cluster.mentions, key=lambda m: (len(m.name.split()), -m.start))
@@ -185,6 +187,13 @@ class SubjectFinder:
                 mention_spans.append(span)
         doc.spans[SUBJECTS_KEY] = SpanGroup(doc, name=SUBJECTS_KEY, spans=subject_spans)
         doc.spans[MENTIONS_KEY] = SpanGroup(doc, name=MENTIONS_KEY, spans=mention_spans)
+        people = []
+        for cluster in others:
+            for m in cluster.mentions:
+                span = char_span(doc, m.start, m.end, label=cluster.name)
+                if span is not None:
+                    people.append(span)
+        doc.spans[PEOPLE_KEY] = SpanGroup(doc, name=PEOPLE_KEY, spans=people)
         return doc
 
     def _clean_name(self, text: str) -> str | None:
@@ -310,12 +319,13 @@ class SubjectFinder:
                 if self.strong_re.search(window):
                     cluster.strong += 1
 
-    def _find(self, doc: Doc) -> tuple[list[_Cluster], list[tuple[int, int, str]]]:
+    def _find(self, doc: Doc) -> tuple[list[_Cluster], list[tuple[int, int, str]], list[_Cluster]]:
+        """Subjects, their resolved mentions, and the other people who are not officials."""
         text = doc.text
         noise = noise_ranges(doc)
         found = self._candidates(doc, noise)
         if not found:
-            return [], []
+            return [], [], []
         clusters = self._cluster(found)
         self._more_mentions(text, clusters, noise)
         for cluster in clusters:
@@ -340,7 +350,20 @@ class SubjectFinder:
             if others:
                 subjects = [max(others, key=lambda c: (len(c.mentions), -c.first))]
         subjects.sort(key=lambda c: c.first)
-        return subjects, self._resolve(doc, subjects, noise)
+        others = [
+            c
+            for c in clusters
+            if c not in subjects and not c.official and not c.handler and self._person_like(c.name)
+        ]
+        return subjects, self._resolve(doc, subjects, noise), others
+
+    def _person_like(self, name: str) -> bool:
+        """A name that reads as a person's: two to four capitalised words, none a common noun
+        the model mistakes for a name part ("Fengrui Law Firm", "Hong Kong born")."""
+        words = name.split()
+        return 2 <= len(words) <= 4 and all(
+            w[0].isupper() and w.casefold().strip(".") not in self.non_person_words for w in words
+        )
 
     @staticmethod
     def _add_coordinated(text: str, clusters: list[_Cluster], subjects: list[_Cluster]) -> None:

@@ -75,7 +75,7 @@ def test_appeal_term_in_force_replaces_first_instance(real_nlp: Language) -> Non
     assert got == {("Hu", "imprisonment", 72, None)}
 
 
-def test_suspension_is_not_probation_unless_named(real_nlp: Language) -> None:
+def test_suspension_period_is_probation(real_nlp: Language) -> None:
     record = _one(
         real_nlp,
         "Ko Min-jun, a navy contractor, was sentenced to 18 months in prison, suspended for three "
@@ -84,7 +84,8 @@ def test_suspension_is_not_probation_unless_named(real_nlp: Language) -> None:
     )
     got = _penalties(record)
     assert ("Ko Min-jun", "imprisonment", 18, None) in got
-    assert not any(p[0] == "Ko Min-jun" and p[1] == "probation" for p in got)
+    assert ("Ko Min-jun", "probation", 36, None) in got
+    assert ("Seo Ji-woo", "imprisonment", 12, None) in got
     assert ("Seo Ji-woo", "probation", 24, None) in got
 
 
