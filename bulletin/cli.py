@@ -293,7 +293,7 @@ def digest(
     resend: bool,
 ) -> None:
     """Render the digest of a period from the archive; print the paths written."""
-    from bulletin.digesting import build_digest, send_digest, write_digest
+    from bulletin.digesting import build_digest, build_feed, send_digest, write_digest
     from bulletin.periods import period_for
     from bulletin.store import Store, utcnow
 
@@ -306,6 +306,8 @@ def digest(
             formats or list(settings["digest.formats"]),
             out or Path(settings["digest.out_dir"]).expanduser(),
             settings["digest.templates"],
+            feed=build_feed(store, built),
+            feed_url=settings["digest.feed_url"],
         )
         for path in paths:
             click.echo(str(path))

@@ -145,14 +145,20 @@ def _digest(
     now: datetime,
     result: RunResult,
 ) -> None:
-    from bulletin.digesting import build_digest, send_digest, write_digest
+    from bulletin.digesting import build_digest, build_feed, send_digest, write_digest
 
     with Store.open(settings.db_path) as store:
         digest = build_digest(store, period, failed, now)
         result.cases = len(digest.cases)
         out = out_dir or Path(settings["digest.out_dir"]).expanduser()
         paths = write_digest(
-            digest, period, list(settings["digest.formats"]), out, settings["digest.templates"]
+            digest,
+            period,
+            list(settings["digest.formats"]),
+            out,
+            settings["digest.templates"],
+            feed=build_feed(store, digest),
+            feed_url=settings["digest.feed_url"],
         )
         result.outputs = [str(p) for p in paths]
         if send:
