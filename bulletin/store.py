@@ -193,7 +193,8 @@ def _utc(moment: datetime) -> str:
 class Store:
     """The archive. Open with ``Store.open(path)``; ``":memory:"`` works for tests.
 
-    ``clock`` gives the time an article is first stored (tests inject one).
+    ``clock`` gives the times recorded about articles (first stored, updated, extracted),
+    which decide the digest they belong to; tests inject one.
     """
 
     def __init__(self, conn: sqlite3.Connection, path: str, clock: Callable[[], datetime] = utcnow):
@@ -388,7 +389,7 @@ class Store:
                 assignments = ", ".join(f"{column} = ?" for column in values)
                 self.conn.execute(
                     f"UPDATE articles SET {assignments}, updated_at = ? WHERE id = ?",
-                    (*values.values(), _iso(utcnow()), row["id"]),
+                    (*values.values(), _iso(self.clock()), row["id"]),
                 )
                 self._index_bands(row["id"], sig)
                 return Saved(row["id"], "updated", row["story_id"])
@@ -544,7 +545,7 @@ class Store:
                     version,
                     int(bool(record.get("relevant"))),
                     json.dumps(record, ensure_ascii=False),
-                    _iso(utcnow()),
+                    _iso(self.clock()),
                 ),
             )
 

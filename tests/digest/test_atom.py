@@ -101,7 +101,8 @@ def test_stable_feed_has_one_id_across_periods_and_links_itself(digest, empty_di
     url = "https://watch.example.org/digests/feed.atom"
     first = feedparser.parse(render_digest(digest, "atom", feed_url=url, stable=True))
     second = feedparser.parse(render_digest(empty_digest, "atom", feed_url=url, stable=True))
-    assert not first.bozo and not second.bozo
+    assert not first.bozo
+    assert not second.bozo
     assert first.feed.id == second.feed.id == "tag:bulletin-watch,2026:feed"
     assert [(link.rel, link.href) for link in first.feed.links] == [("self", url)]
     assert first.feed.title == "Bulletin Watch daily digest"
