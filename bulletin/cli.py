@@ -266,8 +266,8 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> l
     help="Calendar period, in digest.timezone.",
 )
 @click.option("--date", "day", callback=_day, help="A day in the period (default: the last complete one).")
-@click.option("--since", callback=_day, help="First day of a custom range (with --until).")
-@click.option("--until", callback=_day, help="Last day of a custom range (inclusive).")
+@click.option("--since", callback=_day, help="First day of a report by publication date (with --until).")
+@click.option("--until", callback=_day, help="Last day of a report by publication date (inclusive).")
 @click.option(
     "--format",
     "formats",
@@ -292,8 +292,15 @@ def digest(
     send: bool,
     resend: bool,
 ) -> None:
-    """Render the digest of a period from the archive; print the paths written."""
-    from bulletin.digesting import build_digest, send_digest, write_digest
+    """Render the digest of a period from the archive; print the paths written.
+
+    A daily or weekly digest shows the cases that reached the archive since the previous
+    digest of its kind (by first-stored time, with each case's publication date), so
+    consecutive digests skip nothing and repeat nothing. --since/--until instead make a
+    report of the cases first published in those days. Daily and weekly digests also
+    rewrite feed.atom, the feed to subscribe to, beside the dated files.
+    """
+    from bulletin.digesting import build_digest, build_feed, send_digest, write_digest
     from bulletin.periods import period_for
     from bulletin.store import Store, utcnow
 
@@ -306,6 +313,8 @@ def digest(
             formats or list(settings["digest.formats"]),
             out or Path(settings["digest.out_dir"]).expanduser(),
             settings["digest.templates"],
+            feed=build_feed(store, built),
+            feed_url=settings["digest.feed_url"],
         )
         for path in paths:
             click.echo(str(path))
@@ -323,7 +332,11 @@ def digest(
 @click.option("--send", is_flag=True, help="Mail the digest (once per period).")
 @click.pass_obj
 def run(settings: Settings, period: str, day: date | None, out: Path | None, send: bool) -> None:
-    """Crawl the enabled sources, extract what is new, render (and --send) the digest."""
+    """Crawl the enabled sources, extract what is new, render (and --send) the digest.
+
+    The digest holds every case stored since the previous digest of its kind, this run's
+    crawl included (see `bulletin digest --help`).
+    """
     from bulletin.run import run_pipeline
 
     result = run_pipeline(settings, period_kind=period, day=day, send=send, out_dir=out)

@@ -53,6 +53,9 @@ SETTINGS: dict[str, Key] = {
     "digest.formats": Key(list, "Formats written by default: html, txt, md, atom."),
     "digest.templates": Key(str, "Folder of templates overriding the bundled ones by name; empty for none."),
     "digest.title": Key(str, "Title of the digest and of its e-mail subject."),
+    "digest.feed_url": Key(
+        str, "Public http(s) URL where feed.atom is served, its rel=self link; empty for none."
+    ),
     "smtp.host": Key(str, "SMTP server for --send; empty disables sending."),
     "smtp.port": Key(int, "SMTP port (587 for STARTTLS, 465 for SSL, 25 plain)."),
     "smtp.security": Key(str, "starttls, ssl or none."),

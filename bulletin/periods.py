@@ -20,14 +20,26 @@ class Period:
 
     @property
     def label(self) -> str:
-        last = (self.end - timedelta(seconds=1)).date()
-        if self.start.date() == last:
-            return self.start.date().isoformat()
-        return f"{self.start.date().isoformat()} to {last.isoformat()}"
+        return day_span(self.start, self.end)
 
     def previous(self) -> tuple[datetime, datetime]:
         """The period of the same length just before this one (for comparisons)."""
         return self.start - (self.end - self.start), self.start
+
+
+def last_day(end: datetime) -> date:
+    """The last calendar day of a period ending (exclusively) at ``end``."""
+    return (end - timedelta(microseconds=1)).date()
+
+
+def day_span(start: datetime, end: datetime) -> str:
+    """``[start, end)`` in inclusive calendar days: "2026-11-26", "2026-11-23 to 2026-11-29".
+
+    The one formatter for a period's days: file names aside, every title, subject and
+    "period" line says the same days.
+    """
+    first, last = start.date(), last_day(end)
+    return first.isoformat() if last <= first else f"{first.isoformat()} to {last.isoformat()}"
 
 
 def period_for(

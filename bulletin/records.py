@@ -174,7 +174,9 @@ class Case:
     """One story (all outlets' copies of it) with its extraction: the unit of the digest.
 
     ``extraction`` is the reviewed record when an analyst has corrected it
-    (``reviewed``), else the machine's. ``published_at`` is the earliest copy's time.
+    (``reviewed``), else the machine's. ``published_at`` is the earliest copy's time;
+    ``first_stored_at`` when the story first reached the archive; ``updated_at`` the last
+    change to it (a copy stored or updated, a new extraction).
     """
 
     story_id: int
@@ -183,14 +185,24 @@ class Case:
     links: tuple[SourceLink, ...]
     extraction: Extraction
     reviewed: bool = False
+    first_stored_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def canonical_url(self) -> str:
+        """The URL that names the story: its earliest-published copy's (stable across rebuilds)."""
+        return self.links[0].url if self.links else ""
 
 
 @dataclass(frozen=True, slots=True)
 class Digest:
     """Everything a digest shows, for one period ``[start, end)``.
 
-    ``previous`` holds the cases of the period of the same length just before, for
-    comparisons; ``failed_sources`` names sources whose last crawl in the period failed.
+    Cases are selected by publication time within the period, or, when ``stored_from``
+    and ``stored_until`` are set (daily and weekly digests), by the time they reached the
+    archive within that window. ``previous`` holds the cases of the window or period just
+    before, for comparisons; ``failed_sources`` names sources whose last crawl in the
+    window or period failed.
     """
 
     period: str  # "daily", "weekly" or "custom"
@@ -200,3 +212,5 @@ class Digest:
     cases: tuple[Case, ...] = ()
     previous: tuple[Case, ...] = ()
     failed_sources: tuple[str, ...] = ()
+    stored_from: datetime | None = None
+    stored_until: datetime | None = None

@@ -65,7 +65,7 @@ def run_pipeline(
             result.status = "abandoned"
             return result
         result.extracted = _extract(settings, result.problems)
-        _digest(settings, period, failed, send, out_dir, now, result)
+        _digest(settings, period, failed, send, out_dir, result)
         result.status = "finished" if not result.problems else "finished with problems"
     except Exception as exc:  # a bug must not kill the scheduler: record it, log the traceback
         logger.exception("run %d failed", result.run_id)
@@ -142,17 +142,24 @@ def _digest(
     failed: list[str],
     send: bool,
     out_dir: Path | None,
-    now: datetime,
     result: RunResult,
 ) -> None:
-    from bulletin.digesting import build_digest, send_digest, write_digest
+    from bulletin.digesting import build_digest, build_feed, send_digest, write_digest
 
     with Store.open(settings.db_path) as store:
-        digest = build_digest(store, period, failed, now)
+        # Built now, after the crawl (not at the run's start): its arrival window must end
+        # after what this run stored.
+        digest = build_digest(store, period, failed, utcnow())
         result.cases = len(digest.cases)
         out = out_dir or Path(settings["digest.out_dir"]).expanduser()
         paths = write_digest(
-            digest, period, list(settings["digest.formats"]), out, settings["digest.templates"]
+            digest,
+            period,
+            list(settings["digest.formats"]),
+            out,
+            settings["digest.templates"],
+            feed=build_feed(store, digest),
+            feed_url=settings["digest.feed_url"],
         )
         result.outputs = [str(p) for p in paths]
         if send:

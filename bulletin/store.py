@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -131,12 +131,41 @@ MIGRATIONS: list[str] = [
         seen_at TEXT NOT NULL
     );
     """,
+    # 5: when each article first reached the archive, which a refresh never moves (fetched_at
+    # is the last fetch), and the arrival window each daily or weekly digest covered, so that
+    # consecutive digests neither overlap nor leave a gap. Rows stored before this migration
+    # get their fetch time: for an article updated since, that is the update, the best left.
+    """
+    ALTER TABLE articles ADD COLUMN first_stored_at TEXT;
+    UPDATE articles SET first_stored_at = fetched_at;
+    CREATE INDEX articles_first_stored ON articles(first_stored_at);
+    CREATE TABLE digest_windows (
+        period TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        period_start TEXT NOT NULL,
+        period_end TEXT NOT NULL,
+        stored_from TEXT NOT NULL,
+        stored_until TEXT NOT NULL,
+        built_at TEXT NOT NULL
+    );
+    CREATE INDEX digest_windows_kind ON digest_windows(kind, stored_until);
+    """,
 ]
 
 ARTICLE_COLUMNS = (
     "id, url, source, title, published_at, byline, section, lang, text, relevant, relevance, "
     "story_id, fetched_at"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class DigestWindow:
+    """The arrival window ``[stored_from, stored_until)`` a daily or weekly digest covered."""
+
+    period: str
+    kind: str
+    stored_from: datetime
+    stored_until: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,15 +185,25 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-class Store:
-    """The archive. Open with ``Store.open(path)``; ``":memory:"`` works for tests."""
+def _utc(moment: datetime) -> str:
+    """A UTC timestamp with fixed-width microseconds, so that text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
-    def __init__(self, conn: sqlite3.Connection, path: str):
+
+class Store:
+    """The archive. Open with ``Store.open(path)``; ``":memory:"`` works for tests.
+
+    ``clock`` gives the times recorded about articles (first stored, updated, extracted),
+    which decide the digest they belong to; tests inject one.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: str, clock: Callable[[], datetime] = utcnow):
         self.conn = conn
         self.path = path
+        self.clock = clock
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
+    def open(cls, path: str | Path, clock: Callable[[], datetime] = utcnow) -> Store:
         path = str(path)
         if path != ":memory:":
             try:
@@ -174,7 +213,7 @@ class Store:
             path = str(Path(path).expanduser())
         try:
             conn = _connect(path)
-            store = cls(conn, path)
+            store = cls(conn, path, clock)
             store.migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: not a usable SQLite database: {exc}") from None
@@ -350,11 +389,15 @@ class Store:
                 assignments = ", ".join(f"{column} = ?" for column in values)
                 self.conn.execute(
                     f"UPDATE articles SET {assignments}, updated_at = ? WHERE id = ?",
-                    (*values.values(), _iso(utcnow()), row["id"]),
+                    (*values.values(), _iso(self.clock()), row["id"]),
                 )
                 self._index_bands(row["id"], sig)
                 return Saved(row["id"], "updated", row["story_id"])
-            values.update(url=article.url, source=article.source, story_id=story_id)
+            # Set once, here: an update never moves it, so a digest keyed on it shows each
+            # article exactly once, whenever it was published.
+            values.update(
+                url=article.url, source=article.source, story_id=story_id, first_stored_at=_utc(self.clock())
+            )
             marks = ", ".join("?" * len(values))
             cur = self.conn.execute(
                 f"INSERT INTO articles ({', '.join(values)}) VALUES ({marks}) RETURNING id",
@@ -502,7 +545,7 @@ class Store:
                     version,
                     int(bool(record.get("relevant"))),
                     json.dumps(record, ensure_ascii=False),
-                    _iso(utcnow()),
+                    _iso(self.clock()),
                 ),
             )
 
@@ -514,28 +557,43 @@ class Store:
 
     # -- cases (the digest's unit) -----------------------------------------------------
 
-    def cases(self, start: datetime, end: datetime) -> list[Case]:
-        """Stories first published in ``[start, end)`` whose extraction says relevant.
+    def cases(self, start: datetime, end: datetime, by: str = "published") -> list[Case]:
+        """Relevant stories whose time falls in ``[start, end)``, newest publication first.
 
-        A story's time is its earliest copy's publication time (fetch time when the page
-        gave none); its record is the earliest copy's extraction. Links list every copy.
+        ``by="published"``: a story's time is its earliest copy's publication time (fetch
+        time when the page gave none), for reports over any range. ``by="stored"``: the
+        time its first copy reached the archive, for the daily and weekly digests, so a
+        story published on Monday and found on Wednesday is Wednesday's. A later copy never
+        moves a story. The record is the earliest copy's extraction; links list every copy,
+        those with a publication time first, by time, then by URL.
         """
+        if by not in ("published", "stored"):
+            raise ValueError(f"cases by {by!r}: published or stored")
+        key = "min(a.first_stored_at)" if by == "stored" else "min(coalesce(a.published_utc, a.fetched_at))"
         rows = self.conn.execute(
-            """
-            SELECT a.story_id, min(coalesce(a.published_utc, a.fetched_at)) AS first_seen
+            f"""
+            SELECT a.story_id, {key} AS moment,
+                min(coalesce(a.published_utc, a.fetched_at)) AS published,
+                min(a.first_stored_at) AS first_stored, max(a.first_stored_at) AS last_stored,
+                max(a.updated_at) AS updated
             FROM articles a GROUP BY a.story_id
-            HAVING first_seen >= ? AND first_seen < ?
-            ORDER BY first_seen, a.story_id
+            HAVING moment >= ? AND moment < ?
+            ORDER BY published DESC, a.story_id DESC
             """,
-            (_iso(start.astimezone(UTC)), _iso(end.astimezone(UTC))),
+            # Each bound in the format of the column it is compared with, so text order is
+            # time order even for a time exactly on the bound (midnight, for date-only pages).
+            (_utc(start), _utc(end))
+            if by == "stored"
+            else (_iso(start.astimezone(UTC)), _iso(end.astimezone(UTC))),
         ).fetchall()
         cases = []
         for row in rows:
             copies = self.conn.execute(
                 """
-                SELECT a.id, a.source, a.url, a.title, a.published_at, e.record, e.pipeline_version
+                SELECT a.id, a.source, a.url, a.title, a.published_at, e.record, e.pipeline_version,
+                    e.extracted_at
                 FROM articles a LEFT JOIN extractions e ON e.article_id = a.id
-                WHERE a.story_id = ? ORDER BY coalesce(a.published_utc, a.fetched_at), a.id
+                WHERE a.story_id = ? ORDER BY a.published_utc IS NULL, a.published_utc, a.url
                 """,
                 (row["story_id"],),
             ).fetchall()
@@ -555,9 +613,84 @@ class Store:
                         for c in copies
                     ),
                     extraction=extraction_from_json(record, lead["pipeline_version"]),
+                    first_stored_at=_when(row["first_stored"]),
+                    # What an Atom reader calls "updated": the last change to any copy, a new
+                    # copy joining, or a new extraction.
+                    updated_at=max(
+                        (
+                            moment
+                            for moment in map(
+                                _when, (row["last_stored"], row["updated"], lead["extracted_at"])
+                            )
+                            if moment is not None
+                        ),
+                        default=None,
+                    ),
                 )
             )
         return cases
+
+    # -- digest windows: what each daily or weekly digest covered -----------------------
+
+    def digest_window(self, period: str) -> DigestWindow | None:
+        row = self.conn.execute("SELECT * FROM digest_windows WHERE period = ?", (period,)).fetchone()
+        return _window(row) if row else None
+
+    def digest_windows(self, kind: str, until: datetime, limit: int) -> list[DigestWindow]:
+        """The ``limit`` latest windows of ``kind`` ending by ``until``, latest first."""
+        rows = self.conn.execute(
+            "SELECT * FROM digest_windows WHERE kind = ? AND stored_until <= ?"
+            " ORDER BY stored_until DESC LIMIT ?",
+            (kind, _utc(until), limit),
+        ).fetchall()
+        return [_window(row) for row in rows]
+
+    def neighbour_windows(
+        self, kind: str, period_start: datetime
+    ) -> tuple[DigestWindow | None, DigestWindow | None]:
+        """The recorded windows of ``kind`` for the periods just before and just after one."""
+        before = self.conn.execute(
+            "SELECT * FROM digest_windows WHERE kind = ? AND period_start < ?"
+            " ORDER BY period_start DESC LIMIT 1",
+            (kind, _utc(period_start)),
+        ).fetchone()
+        after = self.conn.execute(
+            "SELECT * FROM digest_windows WHERE kind = ? AND period_start > ? ORDER BY period_start LIMIT 1",
+            (kind, _utc(period_start)),
+        ).fetchone()
+        return (_window(before) if before else None, _window(after) if after else None)
+
+    def record_digest_window(
+        self,
+        period: str,
+        kind: str,
+        period_start: datetime,
+        period_end: datetime,
+        stored_from: datetime,
+        stored_until: datetime,
+    ) -> DigestWindow:
+        """Record the window a period's digest covers; the first one recorded wins and is returned."""
+        with self.transaction():
+            self.conn.execute(
+                """
+                INSERT INTO digest_windows
+                    (period, kind, period_start, period_end, stored_from, stored_until, built_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (period) DO NOTHING
+                """,
+                (
+                    period,
+                    kind,
+                    _utc(period_start),
+                    _utc(period_end),
+                    _utc(stored_from),
+                    _utc(stored_until),
+                    _utc(utcnow()),
+                ),
+            )
+        window = self.digest_window(period)
+        if window is None:
+            raise StoreError(f"{self.path}: the digest window of {period} was not recorded")
+        return window
 
     def crawl_stats_between(self, start: datetime, end: datetime) -> list[CrawlStats]:
         """Per-source figures of the crawl runs started in ``[start, end)``."""
@@ -626,6 +759,15 @@ class Store:
 
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _window(row: sqlite3.Row) -> DigestWindow:
+    return DigestWindow(
+        row["period"],
+        row["kind"],
+        datetime.fromisoformat(row["stored_from"]),
+        datetime.fromisoformat(row["stored_until"]),
+    )
 
 
 def _connect(path: str) -> sqlite3.Connection:

@@ -44,6 +44,15 @@ PENALTY_ORDER = (
 
 UNNAMED = "Unnamed person"
 
+# Money taken rather than a term imposed: on its own and without an amount, not a sentence.
+SEIZURE_KINDS = frozenset({"asset_confiscation", "forfeiture"})
+_NOT_SENTENCE = re.compile(
+    r"\b(?:rewards?|rewarded|bount(?:y|ies)|up to|maximum|faces?|facing|punishable|sought|seeks?|seeking)\b",
+    re.IGNORECASE,
+)
+# RFC 3986 pchar plus "/" and "?": what the specific part of a tag URI (RFC 4151) may hold.
+_TAG_SAFE = "/?:@!$&'()*+,;=-._~%"
+
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _WS = re.compile(r"\s+")
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that can
@@ -152,6 +161,26 @@ def penalty_words(penalty: Mapping[str, Any]) -> str:
     return " ".join(w for w in (words, months, cash) if w)
 
 
+def sentences_only(penalties: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The penalties that are sentences handed down, as the taxonomy defines penalties.
+
+    Dropped: a penalty whose evidence reads as a reward, a bounty, a statutory maximum or
+    a request ("a reward of up to $5 million", "faces up to 20 years", "prosecutors
+    sought"), and a person's lone seizure with no amount ("the equipment was
+    confiscated"), which is a police measure, not part of a judgment.
+    """
+    kept = [p for p in penalties if not _NOT_SENTENCE.search(oneline(p.get("evidence") or ""))]
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for penalty in kept:
+        grouped.setdefault(oneline(penalty.get("person") or "").casefold(), []).append(penalty)
+    seizures_only = {
+        person
+        for person, items in grouped.items()
+        if all(p.get("kind") in SEIZURE_KINDS and p.get("amount") is None for p in items)
+    }
+    return [p for p in kept if oneline(p.get("person") or "").casefold() not in seizures_only]
+
+
 def person_penalties(penalties: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
     """Penalties grouped per person, in order of first mention: ``[("Feng", "6 years in prison · …")]``."""
     grouped: dict[str, list[Mapping[str, Any]]] = {}
@@ -172,14 +201,36 @@ def iso_date(value: datetime) -> str:
 
 
 def local_time(value: datetime | None) -> str:
-    """A time as given, with its UTC offset: "2026-11-26 09:30 (UTC+08:00)"; a bare date at midnight."""
+    """A publication time as given, with its UTC offset: "2026-11-26 09:30 (UTC+08:00)".
+
+    Midnight is how a page that gave only a date is stored, so it shows as the bare date,
+    without a zone nobody stated.
+    """
     if value is None:
         return "date unknown"
+    if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+        return value.date().isoformat()
+    return exact_time(value)
+
+
+def exact_time(value: datetime) -> str:
+    """A time we know to the minute (ours, not a page's), always with its offset."""
+    return value.strftime("%Y-%m-%d %H:%M") + _zone(value)
+
+
+def time_range(start: datetime, end: datetime) -> str:
+    """Two times in one zone: "2026-11-26 07:00 to 2026-11-27 07:02 (UTC+08:00)"."""
+    return f"{start.strftime('%Y-%m-%d %H:%M')} to {end.strftime('%Y-%m-%d %H:%M')}{_zone(end)}"
+
+
+def _zone(value: datetime) -> str:
     offset = value.strftime("%z")
-    zone = f" (UTC{offset[:3]}:{offset[3:]})" if offset else ""
-    if (value.hour, value.minute, value.second) == (0, 0, 0):
-        return value.date().isoformat() + zone
-    return value.strftime("%Y-%m-%d %H:%M") + zone
+    return f" (UTC{offset[:3]}:{offset[3:]})" if offset else ""
+
+
+def tag_uri(authority: str, url: object) -> str:
+    """A tag URI (RFC 4151) naming ``url``: "tag:bulletin-watch,2026:https://…"."""
+    return f"{authority}:{quote(oneline(url), safe=_TAG_SAFE)}"
 
 
 def rfc3339(value: datetime) -> str:
@@ -216,8 +267,10 @@ FILTERS = {
     "money": money,
     "penalty_words": penalty_words,
     "person_penalties": person_penalties,
+    "sentences_only": sentences_only,
     "iso_date": iso_date,
     "local_time": local_time,
+    "exact_time": exact_time,
     "rfc3339": rfc3339,
     "signed": signed,
     "bar": bar,

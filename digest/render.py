@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import importlib.resources
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from bulletin.periods import day_span, last_day
 from bulletin.records import Case, Digest
 from digest.chart import TacticChart, case_tactics, tactic_chart
-from digest.filters import FILTERS, iso_date, oneline, person_penalties, tactic_words
+from digest.filters import (
+    FILTERS,
+    exact_time,
+    iso_date,
+    oneline,
+    person_penalties,
+    sentences_only,
+    tactic_words,
+    tag_uri,
+    time_range,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +41,11 @@ TEMPLATES = {
 TAG = "tag:bulletin-watch,2026"
 INDEX_LABELS = (("ORG", "Organizations"), ("GPE", "Places"), ("NORP", "Nationalities and groups"))
 EVIDENCE_CHARS = 240
+# Index names that are no organisation or place: honorifics before a name, a possessive
+# after it, and "王某" ("a man surnamed Wang"), how Chinese copy names an anonymised person.
+_HONORIFIC = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof)\.?\s+", re.IGNORECASE)
+_POSSESSIVE = re.compile("['\u2019]s$")
+_ANONYMISED = re.compile(r"[\u4e00-\u9fff]{1,2}某")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +65,10 @@ class CaseView:
     case: Case
     subjects: tuple[str, ...]
     tactics: tuple[TacticView, ...]
-    sentences: tuple[tuple[str, str], ...]  # (person, penalty words)
+    sentences: tuple[tuple[str, str], ...]  # (person, penalty words): sentences handed down only
     laws: tuple[str, ...]
+    entry_id: str  # the Atom entry id: a tag URI of the story's canonical URL
+    archived: str  # when the story reached the archive, in the digest's zone; "" for reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +85,15 @@ class IndexGroup:
 
 @dataclass(frozen=True, slots=True)
 class SentenceRow:
+    """One person's sentence. People are keyed per case: two cases' "Feng" are two people."""
+
     person: str
     case: CaseView
     words: str
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.case.case.story_id, self.person.casefold())
 
 
 def bundled_loader() -> jinja2.BaseLoader:
@@ -99,8 +124,12 @@ def make_env(user_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def render_digest(digest: Digest, fmt: str, env: jinja2.Environment | None = None) -> str:
-    """The digest in ``fmt`` (one of ``FORMATS``) as a string."""
+def render_digest(digest: Digest, fmt: str, env: jinja2.Environment | None = None, **extra: Any) -> str:
+    """The digest in ``fmt`` (one of ``FORMATS``) as a string.
+
+    ``extra`` adds to the template variables: the stable feed passes ``stable=True`` and
+    its ``feed_url``.
+    """
     if fmt not in TEMPLATES:
         raise ValueError(f"unknown digest format {fmt!r} (one of {', '.join(FORMATS)})")
     env = env or make_env()
@@ -109,33 +138,39 @@ def render_digest(digest: Digest, fmt: str, env: jinja2.Environment | None = Non
     # the garbage collector. Template.render keeps them all alive until the final join, which sets
     # off full collections that made 10,000 cases 16x slower than 1,000; plain str copies keep
     # rendering linear.
-    return "".join([str(piece) for piece in template.generate(**digest_context(digest))])
+    context = {**digest_context(digest), **extra}
+    return "".join([str(piece) for piece in template.generate(**context)])
 
 
 def digest_context(digest: Digest) -> dict[str, Any]:
     """The variables every digest template receives."""
-    cases = _case_views(digest.cases)
+    arrival = digest.stored_from is not None and digest.stored_until is not None
+    cases = _case_views(digest.cases, digest.start.tzinfo if arrival else None)
     chart: TacticChart = tactic_chart(digest.cases, digest.previous)
-    last_day = (digest.end - timedelta(microseconds=1)).date()
-    label = (
-        iso_date(digest.start)
-        if digest.start.date() == last_day
-        else f"{iso_date(digest.start)} to {last_day.isoformat()}"
-    )
+    if digest.stored_from is not None and digest.stored_until is not None:
+        selection = f"that reached the archive from {time_range(digest.stored_from, digest.stored_until)}"
+    else:
+        span = day_span(digest.start, digest.end)
+        selection = f"first published {'from ' + span if ' to ' in span else 'on ' + span}"
     sentences = [SentenceRow(person, view, words) for view in cases for person, words in view.sentences]
     return {
         "digest": digest,
         "title": f"Bulletin Watch {digest.period} digest",
-        "period_label": label,
+        "period_label": day_span(digest.start, digest.end),
+        "selection": selection,
         "start_date": iso_date(digest.start),
-        "end_date": iso_date(digest.end),
+        "end_date": last_day(digest.end).isoformat(),  # inclusive, like the title
+        # Unchanged since the first release (end exclusive): a feed id must never change.
         "feed_id": f"{TAG}:digest/{digest.period}/{iso_date(digest.start)}/{iso_date(digest.end)}",
+        "stable_feed_id": f"{TAG}:feed",
+        "stable": False,
+        "feed_url": "",
         "tag": TAG,
         "cases": cases,
         "previous_count": len(digest.previous),
         "outlets": sorted({oneline(link.source) for case in digest.cases for link in case.links}),
         "sentences": sentences,
-        "people_sentenced": len(sentences),
+        "people_sentenced": len({row.key for row in sentences}),
         "reviewed_count": sum(1 for case in digest.cases if case.reviewed),
         "chart": chart,
         "index": _entity_index(cases),
@@ -143,7 +178,7 @@ def digest_context(digest: Digest) -> dict[str, Any]:
     }
 
 
-def _case_views(cases: Sequence[Case]) -> tuple[CaseView, ...]:
+def _case_views(cases: Sequence[Case], zone: tzinfo | None) -> tuple[CaseView, ...]:
     views = []
     note = 0
     for number, case in enumerate(cases, start=1):
@@ -155,6 +190,9 @@ def _case_views(cases: Sequence[Case]) -> tuple[CaseView, ...]:
                 _clip(oneline(f.text)) for f in extraction.tactics if f.label == label and f.text.strip()
             )
             tactics.append(TacticView(label, tactic_words(label), " … ".join(spans), note))
+        archived = ""
+        if zone is not None and case.first_stored_at is not None:
+            archived = exact_time(case.first_stored_at.astimezone(zone))
         views.append(
             CaseView(
                 number=number,
@@ -162,15 +200,47 @@ def _case_views(cases: Sequence[Case]) -> tuple[CaseView, ...]:
                 case=case,
                 subjects=tuple(dict.fromkeys(oneline(s) for s in extraction.subjects if s.strip())),
                 tactics=tuple(tactics),
-                sentences=tuple(person_penalties(extraction.penalties)),
+                sentences=tuple(person_penalties(sentences_only(extraction.penalties))),
                 laws=tuple(dict.fromkeys(oneline(f.text) for f in extraction.laws if f.text.strip())),
+                # The row id is no name: it changes when the archive is rebuilt.
+                entry_id=tag_uri(TAG, case.canonical_url)
+                if case.canonical_url
+                else f"{TAG}:story/{case.story_id}",
+                archived=archived,
             )
         )
     return tuple(views)
 
 
+def _people(case: Case) -> set[str]:
+    """The case's people, whole names and each word of them ("Peter Novak", "novak"), folded."""
+    extraction = case.extraction
+    names = [
+        *extraction.subjects,
+        *(f.text for f in extraction.entities if f.label == "PERSON"),
+        *(str(p.get("person") or "") for p in extraction.penalties),
+    ]
+    folded = {oneline(n).casefold() for n in names}
+    return {part for name in folded for part in (name, *name.split()) if len(part) > 1}
+
+
+def _index_name(text: str, people: set[str]) -> str:
+    """The name as the index shows it, or "" for what is no organisation or place: a person
+    of the same case mislabelled, a single character, punctuation or a bare number."""
+    name = oneline(text)
+    if name.lower().startswith("the "):
+        name = name[4:]
+    bare = _POSSESSIVE.sub("", _HONORIFIC.sub("", name))
+    if len(bare) < 2 or not any(ch.isalpha() for ch in bare):
+        return ""
+    if bare.casefold() in people or _ANONYMISED.fullmatch(bare):
+        return ""
+    return name
+
+
 def _entity_index(cases: Sequence[CaseView]) -> tuple[IndexGroup, ...]:
     """Organizations, places and groups, each with the cases that mention it; empty groups left out."""
+    people = {view.number: _people(view.case) for view in cases}
     groups = []
     for label, heading in INDEX_LABELS:
         names: dict[str, str] = {}
@@ -179,9 +249,7 @@ def _entity_index(cases: Sequence[CaseView]) -> tuple[IndexGroup, ...]:
             for entity in view.case.extraction.entities:
                 if entity.label != label:
                     continue
-                name = oneline(entity.text)
-                if name.lower().startswith("the "):
-                    name = name[4:]
+                name = _index_name(entity.text, people[view.number])
                 if not name:
                     continue
                 key = name.casefold()

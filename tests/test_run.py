@@ -80,6 +80,26 @@ def test_run_crawls_extracts_and_renders_despite_a_failing_source(ran: tuple[Bul
     assert run["cases"] >= 1
 
 
+def test_the_digest_of_a_run_holds_every_case_its_crawl_stored(ran: tuple[Bulletin, str, str]) -> None:
+    """Keyed on arrival, not publication: the sample articles were published over weeks in 2025
+    (only one on the digest's day), and every relevant one the crawl stored is in the digest."""
+    bulletin, out, _ = ran
+    text = next(Path(line) for line in out.splitlines() if line.endswith(".txt")).read_text(encoding="utf-8")
+    with bulletin.store() as store:
+        [run] = store.pipeline_runs(1)
+        stored = store.conn.execute(
+            """
+            SELECT a.title, a.published_utc FROM articles a JOIN extractions e ON e.article_id = a.id
+            WHERE a.crawl_run_id = ? AND a.story_id = a.id AND e.relevant = 1
+            """,
+            (run["crawl_run_id"],),
+        ).fetchall()
+    assert len({row["published_utc"][:10] for row in stored}) > 3
+    assert run["cases"] == len(stored) > 3
+    assert [row["title"] for row in stored if row["title"] not in text] == []
+    assert f"{len(stored)} new cases" in text
+
+
 def test_run_mails_the_digest_once_per_period(
     ran: tuple[Bulletin, str, str], smtp: tuple[Inbox, int]
 ) -> None:

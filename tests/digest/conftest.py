@@ -1,8 +1,14 @@
-"""Fixture digests: a day with many penalty kinds, a multi-outlet story, a hostile headline; an empty day."""
+"""Fixture digests: a day with many penalty kinds, a multi-outlet story, a hostile headline; an empty day.
+
+Both are daily digests, which select by arrival: ``stored_from``/``stored_until`` is the window
+of first-stored times, and each case says when it reached the archive. ``report`` is the same
+cases as a custom since/until report, which selects by publication date.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import dataclasses
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -204,6 +210,24 @@ def previous_cases() -> tuple[Case, ...]:
 PERIOD_START = datetime(2026, 11, 26, tzinfo=BEIJING)
 PERIOD_END = datetime(2026, 11, 27, tzinfo=BEIJING)
 GENERATED = datetime(2026, 11, 27, 7, 0, tzinfo=BEIJING)
+# The previous digest ran at 07:00 on the 26th, this one at 07:00 on the 27th (stored in UTC).
+STORED_FROM = datetime(2026, 11, 25, 23, 0, 12, tzinfo=UTC)
+STORED_UNTIL = datetime(2026, 11, 26, 23, 2, 40, tzinfo=UTC)
+
+
+def arrived(case: Case, hours: float) -> Case:
+    """The case as the store gives it: first stored ``hours`` after the window opened."""
+    stored = STORED_FROM + timedelta(hours=hours)
+    return dataclasses.replace(case, first_stored_at=stored, updated_at=stored + timedelta(minutes=3))
+
+
+def day_cases() -> tuple[Case, ...]:
+    return (
+        arrived(prc_case(), 3.5),
+        arrived(us_case(), 1),
+        arrived(severe_case(), 2),
+        arrived(hostile_case(), 12),
+    )
 
 
 @pytest.fixture
@@ -213,14 +237,34 @@ def digest() -> Digest:
         start=PERIOD_START,
         end=PERIOD_END,
         generated_at=GENERATED,
-        cases=(prc_case(), us_case(), severe_case(), hostile_case()),
+        cases=day_cases(),
         previous=previous_cases(),
         failed_sources=("prosecutors",),
+        stored_from=STORED_FROM.astimezone(BEIJING),
+        stored_until=STORED_UNTIL.astimezone(BEIJING),
     )
 
 
 @pytest.fixture
 def empty_digest() -> Digest:
     return Digest(
-        period="daily", start=PERIOD_START, end=PERIOD_END, generated_at=GENERATED, previous=previous_cases()
+        period="daily",
+        start=PERIOD_START,
+        end=PERIOD_END,
+        generated_at=GENERATED,
+        previous=previous_cases(),
+        stored_from=STORED_FROM.astimezone(BEIJING),
+        stored_until=STORED_UNTIL.astimezone(BEIJING),
+    )
+
+
+@pytest.fixture
+def report() -> Digest:
+    """A custom report of two weeks: selected by publication date, no arrival window."""
+    return Digest(
+        period="custom",
+        start=datetime(2026, 11, 16, tzinfo=BEIJING),
+        end=PERIOD_END,
+        generated_at=GENERATED,
+        cases=day_cases(),
     )

@@ -59,7 +59,9 @@ def test_unknown_format(digest):
 def test_every_format_renders_both_fixtures(digest, empty_digest, fmt):
     env = make_env()
     assert render_digest(digest, fmt, env)
-    assert "No new cases between 2026-11-26 and 2026-11-27" in render_digest(empty_digest, fmt, env)
+    assert "No new cases that reached the archive from 2026-11-26 07:00" in render_digest(
+        empty_digest, fmt, env
+    )
 
 
 def test_bundled_templates_found_without_user_dir():

@@ -106,8 +106,20 @@ def test_reviewed_mark_only_on_reviewed_cases(soup):
 
 
 def test_dates_in_the_cases_own_time(soup):
-    assert "2026-11-25 14:05 (UTC-05:00)" in text(soup.find(id="case-202"))
-    assert "2026-11-26 09:30 (UTC+08:00)" in text(soup.find(id="case-101"))
+    assert "published 2026-11-25 14:05 (UTC-05:00)" in text(soup.find(id="case-202"))
+    assert "published 2026-11-26 09:30 (UTC+08:00)" in text(soup.find(id="case-101"))
+
+
+def test_date_only_publication_shows_no_zone(soup):
+    """A page that gave only a date is stored at midnight: no "(UTC+08:00)" nobody stated."""
+    assert text(soup.select_one("#case-303 .published")) == "published 2026-11-26"
+
+
+def test_arrival_window_and_arrival_of_each_case(soup):
+    assert text(soup.find(id="selection")).startswith(
+        "Cases that reached the archive from 2026-11-26 07:00 to 2026-11-27 07:02 (UTC+08:00) · generated"
+    )
+    assert text(soup.select_one("#case-202 .archived")) == "archived 2026-11-26 08:00 (UTC+08:00)"
 
 
 def test_tactic_chart_is_inline_svg_with_both_periods(soup):
@@ -165,6 +177,8 @@ def test_no_external_resources(digest):
 
 def test_empty_period_says_so(empty_digest):
     soup = BeautifulSoup(render_digest(empty_digest, "html"), "lxml")
-    assert text(soup.select_one("p.empty")) == "No new cases between 2026-11-26 and 2026-11-27."
+    assert text(soup.select_one("p.empty")) == (
+        "No new cases that reached the archive from 2026-11-26 07:00 to 2026-11-27 07:02 (UTC+08:00)."
+    )
     assert soup.select("div.case") == []
     assert soup.find(id="failed-sources") is None

@@ -79,7 +79,31 @@ def test_markdown_footnotes_and_table(digest):
 
 @pytest.mark.parametrize("fmt", ["txt", "md"])
 def test_empty_period_says_so(empty_digest, fmt):
-    assert "No new cases between 2026-11-26 and 2026-11-27." in render_digest(empty_digest, fmt)
+    assert (
+        "No new cases that reached the archive from 2026-11-26 07:00 to 2026-11-27 07:02 (UTC+08:00)."
+        in render_digest(empty_digest, fmt)
+    )
+
+
+@pytest.mark.parametrize("fmt", ["txt", "md"])
+def test_each_case_shows_its_publication_date_beside_its_arrival(digest, fmt):
+    rendered = render_digest(digest, fmt)
+    published, archived = (
+        ("   Published: ", "   Archived:  ") if fmt == "txt" else ("- **Published:** ", "- **Archived:** ")
+    )
+    assert f"{published}2026-11-25 14:05 (UTC-05:00)\n{archived}2026-11-26 08:00 (UTC+08:00)\n" in rendered
+
+
+@pytest.mark.parametrize("fmt", ["txt", "md"])
+def test_title_and_the_line_below_name_the_same_days(report, fmt):
+    """A report's end date is inclusive in both places (it was "to 2026-11-27 (end exclusive)")."""
+    lines = render_digest(report, fmt).splitlines()
+    title, below = lines[0], lines[2 if fmt == "md" else 1]
+    assert title.endswith("CUSTOM DIGEST: 2026-11-16 to 2026-11-26") or title.endswith(
+        "custom digest: 2026-11-16 to 2026-11-26"
+    )
+    assert below.startswith("Cases first published from 2026-11-16 to 2026-11-26. Generated")
+    assert "Archived" not in render_digest(report, fmt)
 
 
 def test_markdown_renders_without_live_markup(digest):
