@@ -533,7 +533,8 @@ def export(settings: Settings, fmt: str, out: Path | None, since: date | None, u
     selection = Selection(since, until)
     with Store.open(settings.db_path, create=False) as store:
         if out is None:
-            count = write(store, fmt, selection, click.get_binary_stream("stdout"))
+            sys.stdout.flush()
+            count = write(store, fmt, selection, sys.stdout.buffer)
         else:
             out.parent.mkdir(parents=True, exist_ok=True)
             tmp = out.with_name(out.name + ".tmp")
