@@ -108,7 +108,7 @@ def run_demo(out: Path) -> int:
         )
     subprocess.call([*bulletin, "sources"])  # noqa: S603
     print(f"demo archive: {db}\nconfig used: {config}\ndigest: {out / 'digest'}")
-    print("\nThe demo's archive is not your default one: add its --config to look at it again.")
+    print("\nThe demo's archive is not your default one; to look at it again, give its config:")
     for command in follow_up_commands(config, _a_case(db)):
         print(f"  {command}")
     return next((code for code in steps if code != 0), 0)
@@ -153,8 +153,9 @@ def follow_up_commands(config: Path, article_id: int | None = None) -> list[str]
     ]
     if article_id is not None:
         commands.append(f"{exe} show {article_id} --config {cfg}")
+    out = _shown(config.parent)
     commands += [
-        f"{exe} export --format jsonl --config {cfg} > demo.jsonl",
-        f"{exe} export --format csv --config {cfg} > penalties.csv",
+        f"{exe} export --format jsonl --config {cfg} --out {shlex.quote(str(out / 'articles.jsonl'))}",
+        f"{exe} export --format csv --config {cfg} --out {shlex.quote(str(out / 'penalties.csv'))}",
     ]
     return commands
