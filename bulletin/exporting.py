@@ -100,7 +100,7 @@ def article_record(article: Article, stored: StoredExtraction | None) -> dict[st
 @contextmanager
 def _text(out: IO[bytes]) -> Iterator[IO[str]]:
     """A UTF-8 text view of ``out`` that leaves ``out`` open when done."""
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="")  # type: ignore[type-var]
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
     try:
         yield text
     finally:
