@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import json
 import logging
+import os
 import sys
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
+from rich.console import Console
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
 
 from bulletin import __version__
 from bulletin.config import Settings, load_settings
@@ -57,6 +67,97 @@ class BulletinGroup(click.Group):
             ctx.exit(1)
 
 
+@dataclass
+class State:
+    """What the group's options say, read once into ``Settings`` when a command needs them.
+
+    ``--config`` and ``--db`` may come before or after the subcommand; the later one wins.
+    """
+
+    config_path: str | None = None
+    db: str | None = None
+    _settings: Settings | None = None
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path, overrides={"store.path": self.db})
+        return self._settings
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and param.name:
+        setattr(ctx.ensure_object(State), param.name, value)
+    return value
+
+
+CONFIG_HELP = "TOML config file (default: $BULLETIN_CONFIG or ~/.config/bulletin/config.toml)."
+DB_HELP = "SQLite archive (default: store.path, $BULLETIN_DB)."
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_settings(command: F) -> F:
+    """Accept --config/--db after the subcommand too, and pass the settings as first argument."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return command(click.get_current_context().ensure_object(State).settings(), *args, **kwargs)
+
+    run = click.option(
+        "--db", type=click.Path(dir_okay=False), expose_value=False, callback=_remember, help=DB_HELP
+    )(run)
+    run = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        expose_value=False,
+        callback=_remember,
+        help=CONFIG_HELP,
+    )(run)
+    return run  # type: ignore[return-value]
+
+
+def console(err: bool = False) -> Console:
+    """A rich console on stdout (or stderr). Off a terminal (a pipe, a test) it never wraps
+    or colours, so each table row stays one parseable line."""
+    stream = sys.stderr if err else sys.stdout
+    terminal = stream.isatty()
+    return Console(
+        file=stream,
+        highlight=False,
+        width=None if terminal else 10_000,
+        no_color=not terminal or "NO_COLOR" in os.environ,
+    )
+
+
+def emit(renderable: Any, err: bool = False) -> None:
+    """Print a table or other rich renderable; off a terminal, without trailing padding."""
+    out = console(err)
+    if out.is_terminal:
+        out.print(renderable)
+        return
+    with out.capture() as captured:
+        out.print(renderable)
+    click.echo("\n".join(line.rstrip() for line in captured.get().splitlines()), err=err)
+
+
+def table(*columns: str, numeric: tuple[str, ...] = ()) -> Table:
+    """A table with a header row; numeric columns right-aligned."""
+    out = Table(box=None, pad_edge=False, header_style="bold")
+    for column in columns:
+        out.add_column(column, justify="right" if column in numeric else "left", no_wrap=True)
+    return out
+
+
+def cells(*values: object) -> list[Text]:
+    # Text, not str: rich would read "[blocked]" or scraped "[b]" as markup.
+    return [Text("-" if v is None else str(v)) for v in values]
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
@@ -68,24 +169,20 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
 
 @click.group(cls=BulletinGroup)
 @click.version_option(__version__, prog_name="bulletin")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help="TOML config file (default: $BULLETIN_CONFIG or ~/.config/bulletin/config.toml).",
-)
-@click.option(
-    "--db",
-    type=click.Path(dir_okay=False),
-    help="SQLite archive (default: store.path, $BULLETIN_DB).",
-)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
+@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, db: str | None, verbose: int, quiet: bool) -> None:
-    """Bulletin Watch: crawl, extract and digest public security bulletins."""
+    """Bulletin Watch: crawl, extract and digest public security bulletins.
+
+    --config and --db may also be given after the command (bulletin sources --config x.toml).
+    Commands that only read the archive (sources, runs, show, export, digest) refuse a
+    missing one instead of creating it empty.
+    """
     configure_logging(verbose, quiet)
-    ctx.obj = load_settings(config_path, overrides={"store.path": db})
+    ctx.obj = State(config_path, db)
 
 
 @cli.command()
@@ -94,7 +191,7 @@ def cli(ctx: click.Context, config_path: str | None, db: str | None, verbose: in
 @click.option("--until", callback=_day, help="Ignore articles published after this day.")
 @click.option("--refresh", is_flag=True, help="Fetch articles again even if already stored.")
 @click.option("--only-relevant", is_flag=True, help="Store only articles that report a security case.")
-@click.pass_obj
+@with_settings
 def crawl(
     settings: Settings,
     targets: tuple[str, ...],
@@ -103,7 +200,7 @@ def crawl(
     refresh: bool,
     only_relevant: bool,
 ) -> None:
-    """Crawl sources into the archive.
+    """Crawl sources into the archive (created if missing).
 
     TARGETS are source names (see `bulletin sources`) or URLs of one article, feed or
     listing page; none means every enabled source. Each article is committed as it is
@@ -125,7 +222,7 @@ def crawl(
         only_relevant=only_relevant,
         command="bulletin crawl " + " ".join(targets),
     )
-    click.echo(summary_table(result.stats))
+    emit(summary_table(result.stats))
     click.echo(
         f"run {result.run_id} {result.status}: {sum(s.new for s in result.stats)} new articles "
         f"in {settings.db_path}"
@@ -134,29 +231,26 @@ def crawl(
         sys.exit(1)
 
 
-def summary_table(rows: list[CrawlStats]) -> str:
-    """The end-of-run table: one line per source, drops and errors broken down by reason."""
-    head = ("source", "requested", "new", "updated", "dups", "skipped", "dropped", "errors")
-    lines = [head]
+SUMMARY_COLUMNS = ("source", "requested", "new", "updated", "dups", "skipped", "dropped", "errors")
+
+
+def summary_table(rows: list[CrawlStats]) -> Table:
+    """The end-of-run table: one row per source, drops and errors broken down by reason."""
+    out = table(*SUMMARY_COLUMNS, numeric=SUMMARY_COLUMNS[1:6])
     for s in rows:
-        dropped = _breakdown(s.dropped)
-        errors = _breakdown(s.error_kinds)
-        lines.append(
-            (
+        out.add_row(
+            *cells(
                 s.source + (" [blocked]" if s.blocked else ""),
-                str(s.requested),
-                str(s.new),
-                str(s.updated),
-                str(s.duplicates),
-                str(s.skipped),
-                dropped,
-                errors,
+                s.requested,
+                s.new,
+                s.updated,
+                s.duplicates,
+                s.skipped,
+                _breakdown(s.dropped),
+                _breakdown(s.error_kinds),
             )
         )
-    widths = [max(len(row[i]) for row in lines) for i in range(len(head))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in lines
-    )
+    return out
 
 
 def _breakdown(counts: dict[str, int]) -> str:
@@ -166,60 +260,122 @@ def _breakdown(counts: dict[str, int]) -> str:
     return f"{total} (" + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ")"
 
 
+def _stats_json(stats: CrawlStats | None) -> dict[str, Any] | None:
+    return dataclasses.asdict(stats) if stats is not None else None
+
+
 @cli.command()
-@click.pass_obj
-def sources(settings: Settings) -> None:
+@click.option("--json", "as_json", is_flag=True, help="A JSON array, one object per source.")
+@with_settings
+def sources(settings: Settings, as_json: bool) -> None:
     """List sources with their last crawl, article counts and health."""
     from bulletin.crawl import health
     from bulletin.store import Store
 
-    with Store.open(settings.db_path) as store:
+    with Store.open(settings.db_path, create=False) as store:
         overview = store.source_overview(settings.sources)
-    head = ("source", "kind", "enabled", "articles", "relevant", "last crawl", "health")
-    lines = [head]
+    rows = []
     for row in overview:
         src = settings.sources[row["source"]]
-        lines.append(
-            (
-                row["source"],
-                src.kind,
-                "yes" if src.enabled else "no",
-                str(row["articles"]),
-                str(row["relevant"]),
-                (row["last_crawl"] or "-")[:19],
-                health(row["last"]),
+        rows.append(
+            {
+                "source": row["source"],
+                "kind": src.kind,
+                "enabled": src.enabled,
+                "articles": row["articles"],
+                "relevant": row["relevant"],
+                "last_crawl": row["last_crawl"],
+                "health": health(row["last"]),
+                "last_run": _stats_json(row["last"]),
+            }
+        )
+    if as_json:
+        print_json(rows)
+        return
+    out = table(
+        "source",
+        "kind",
+        "enabled",
+        "articles",
+        "relevant",
+        "last crawl",
+        "health",
+        numeric=("articles", "relevant"),
+    )
+    for r in rows:
+        out.add_row(
+            *cells(
+                r["source"],
+                r["kind"],
+                "yes" if r["enabled"] else "no",
+                r["articles"],
+                r["relevant"],
+                (r["last_crawl"] or "-")[:19],
+                r["health"],
             )
         )
-    widths = [max(len(r[i]) for r in lines) for i in range(len(head))]
-    for r in lines:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    emit(out)
 
 
 @cli.command()
 @click.option("--limit", default=20, show_default=True, help="How many runs to list.")
 @click.option("--crawls", is_flag=True, help="List crawl runs with per-source figures instead.")
-@click.pass_obj
-def runs(settings: Settings, limit: int, crawls: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="A JSON array, one object per run.")
+@with_settings
+def runs(settings: Settings, limit: int, crawls: bool, as_json: bool) -> None:
     """List recent pipeline runs (`bulletin run`/schedule), or crawl runs with --crawls."""
     from bulletin.store import Store
 
-    with Store.open(settings.db_path) as store:
+    with Store.open(settings.db_path, create=False) as store:
         if crawls:
-            for run in store.runs(limit):
-                click.echo(
-                    f"crawl {run['id']}  {run['started_at'][:19]}  {run['status']}  {run['command'] or ''}"
-                )
-                for line in summary_table(store.run_stats(run["id"])).splitlines()[1:]:
-                    click.echo("    " + line)
+            crawl_runs = [
+                {**run, "sources": [dataclasses.asdict(s) for s in store.run_stats(run["id"])]}
+                for run in store.runs(limit)
+            ]
+        else:
+            pipeline_runs = store.pipeline_runs(limit)
+    if crawls:
+        if as_json:
+            print_json(crawl_runs)
             return
-        for run in store.pipeline_runs(limit):
-            click.echo(
-                f"run {run['id']}  {run['started_at'][:19]}  {run['trigger']:8s} {run['status']:22s} "
-                f"{run['period'] or ''}  crawl {run['crawl_run_id'] or '-'}, {run['extracted']} extracted, "
-                f"{run['cases']} cases"
+        for run in crawl_runs:
+            head = f"crawl {run['id']}  {run['started_at'][:19]}  {run['status']}  {run['command'] or ''}"
+            click.echo(_plain(head.rstrip()))
+            emit(Padding(summary_table([CrawlStats(**s) for s in run["sources"]]), (0, 0, 0, 4)))
+        return
+    if as_json:
+        print_json(pipeline_runs)
+        return
+    if not pipeline_runs:
+        click.echo("no pipeline runs yet (`bulletin run` and the scheduler record them; see --crawls)")
+        return
+    out_table = table(
+        "run",
+        "started",
+        "trigger",
+        "status",
+        "period",
+        "crawl",
+        "extracted",
+        "cases",
+        "problems",
+        numeric=("run", "crawl", "extracted", "cases"),
+    )
+    for run in pipeline_runs:
+        out_table.add_row(
+            *cells(
+                run["id"],
+                run["started_at"][:19],
+                run["trigger"],
+                run["status"],
+                run["period"],
+                run["crawl_run_id"],
+                run["extracted"],
+                run["cases"],
+                "; ".join(run["problems"]) or "-",
             )
-            for problem in run["problems"]:
-                click.echo(f"    problem: {problem}")
+        )
+    emit(out_table)
 
 
 @cli.command()
@@ -231,13 +387,14 @@ def runs(settings: Settings, limit: int, crawls: bool) -> None:
 )
 @click.option("--redo", is_flag=True, help="Re-extract every stored article (after the rules change).")
 @click.option("--model", default=None, help="spaCy model to load (default: nlp.model setting).")
-@click.pass_obj
+@with_settings
 def extract(settings: Settings, source: str | None, redo: bool, model: str | None) -> None:
     """Extract subjects, entities, tactics, penalties and laws.
 
     With --input, write one JSON record per article to stdout. Without it, process the
     stored articles not yet extracted by the current pipeline version and store the
-    records (idempotent; --redo re-extracts all).
+    records (idempotent; --redo re-extracts all), with a progress bar on a terminal
+    and a log line every few seconds otherwise.
     """
     from bulletin.extracting import extract_input, extract_stored
 
@@ -245,12 +402,170 @@ def extract(settings: Settings, source: str | None, redo: bool, model: str | Non
     if source is not None:
         count = extract_input(source, model, settings["nlp.batch_size"], sys.stdin.buffer, sys.stdout)
         click.echo(f"extracted {count.done} articles ({count.relevant} relevant)", err=True)
+        return
+    if sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(
+            TextColumn("extracting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console(err=True),
+        ) as bar:
+            task = bar.add_task("extract", total=None)
+            count = extract_stored(
+                settings, model, redo, lambda done, total: bar.update(task, completed=done, total=total)
+            )
     else:
         count = extract_stored(settings, model, redo)
-        click.echo(
-            f"extracted {count.done} stored articles ({count.relevant} relevant) "
-            f"in {count.seconds:.1f} s into {settings.db_path}"
+    click.echo(
+        f"extracted {count.done} stored articles ({count.relevant} relevant) "
+        f"in {count.seconds:.1f} s into {settings.db_path}"
+    )
+
+
+@cli.command()
+@click.argument("ref", metavar="ID|URL")
+@click.option("--json", "as_json", is_flag=True, help="The article's JSON record (as one line of export).")
+@click.option("--text", "with_text", is_flag=True, help="Also print the article's text.")
+@with_settings
+def show(settings: Settings, ref: str, as_json: bool, with_text: bool) -> None:
+    """Show one stored article with its extraction: by id (see export) or by URL."""
+    from bulletin.exporting import article_record
+    from bulletin.store import Store
+
+    with Store.open(settings.db_path, create=False) as store:
+        article = store.find_article(ref)
+        if article is None or article.id is None:
+            raise BulletinError(f"no article {ref!r} in {settings.db_path}")
+        stored = store.stored_extraction(article.id)
+    record = article_record(article, stored)
+    if as_json:
+        print_json(record)
+        return
+    for line in show_lines(record, with_text):
+        click.echo(line)
+
+
+def _plain(value: object) -> str:
+    """Scraped text made safe for a terminal: control characters (escape sequences) shown, not run."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(value))
+
+
+def show_lines(record: dict[str, Any], with_text: bool = False) -> list[str]:
+    """The human-readable form of an article record (see ``exporting.article_record``)."""
+    lines = [
+        f"article {record['id']} ({_plain(record['source'])}), story {record['story_id']}",
+        f"title:      {_plain(record['title'])}",
+        f"url:        {_plain(record['url'])}",
+        f"published:  {record['published_at'] or 'unknown'}",
+        f"fetched:    {record['fetched_at']}",
+    ]
+    lines += [f"{k + ':':11s} {_plain(record[k])}" for k in ("byline", "section") if record[k]]
+    if record["pipeline_version"] is None:
+        lines.append("extraction: none yet (run `bulletin extract`)")
+    else:
+        verdict = "relevant" if record["relevant"] else "not a security case"
+        lines.append(
+            f"extraction: {verdict} (pipeline {record['pipeline_version']}, {record['extracted_at'][:19]})"
         )
+        lines.append(f"subjects:   {_plain(', '.join(record['subjects'])) or '-'}")
+        for key, render in (
+            ("tactics", lambda t: f'{t["label"]}: "{t.get("evidence", "")}"'),
+            ("penalties", _penalty),
+            ("laws", lambda law: law.get("text", "")),
+        ):
+            lines.append(f"{key}:" if record[key] else f"{key + ':':11s} -")
+            lines += [f"  - {_plain(render(item))}" for item in record[key]]
+        by_label: dict[str, dict[str, None]] = {}
+        for entity in record["entities"]:
+            by_label.setdefault(entity.get("label", ""), {})[entity.get("text", "")] = None
+        lines.append("entities:" if by_label else "entities:   -")
+        lines += [f"  - {label}: {_plain(', '.join(texts))}" for label, texts in sorted(by_label.items())]
+    if with_text:
+        lines += ["", *(_plain(line) for line in record["text"].splitlines())]
+    else:
+        lines.append(f"text:       {len(record['text'])} characters (--text to print it)")
+    return lines
+
+
+def _penalty(p: dict[str, Any]) -> str:
+    amount = [str(p[k]) for k in ("months", "amount") if k in p]
+    unit = "months" if "months" in p else p.get("currency", "")
+    what = f"{p.get('person') or '?'}: {p.get('kind', '')}" + (
+        f" {' '.join(amount)} {unit}".rstrip() if amount else ""
+    )
+    return what + (f' ("{p["evidence"]}")' if p.get("evidence") else "")
+
+
+EXPORT_HELP = "jsonl: one object per article; csv: one row per penalty."
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help=EXPORT_HELP,
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout)."
+)
+@click.option("--since", callback=_day, help="Only articles published on or after this day (YYYY-MM-DD).")
+@click.option("--until", callback=_day, help="Only articles published on or before this day.")
+@with_settings
+def export(settings: Settings, fmt: str, out: Path | None, since: date | None, until: date | None) -> None:
+    """Write the stored articles with their extraction records, streamed.
+
+    jsonl: one JSON object per article: the extraction record's keys (id, relevant, url,
+    title, published, subjects, entities, tactics, penalties, laws) plus source,
+    story_id, published_at, fetched_at, byline, section, lang, relevance,
+    pipeline_version, extracted_at and text. csv: a header, then one row per penalty:
+    article_id, url, published, person, kind, months, amount, currency.
+    """
+    from bulletin.exporting import FORMATS, Selection
+    from bulletin.exporting import export as write
+    from bulletin.store import Store
+
+    selection = Selection(since, until)
+    with Store.open(settings.db_path, create=False) as store:
+        if out is None:
+            sys.stdout.flush()
+            count = write(store, fmt, selection, sys.stdout.buffer)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_name(out.name + ".tmp")
+            with tmp.open("wb") as fh:
+                count = write(store, fmt, selection, fh)
+            tmp.replace(out)  # a reader never sees half an export
+    click.echo(
+        f"exported {count.rows} {FORMATS[fmt].unit} from {count.articles} articles "
+        f"({count.extracted} extracted) as {fmt} to {out or 'stdout'}",
+        err=True,
+    )
+
+
+@cli.command()
+@click.option("--timeout", default=5.0, show_default=True, help="Seconds to wait for each source and SMTP.")
+@click.option("--model", default=None, help="spaCy model to load (default: nlp.model setting).")
+@with_settings
+def doctor(settings: Settings, timeout: float, model: str | None) -> None:
+    """Check the setup: model, archive, each enabled source, SMTP; nothing is crawled or sent.
+
+    One line per check; exits 1 when any check failed.
+    """
+    from bulletin.doctor import FAIL, run_checks, summary
+
+    checks = []
+    for check in run_checks(settings, model or settings["nlp.model"] or None, timeout):
+        checks.append(check)
+        click.echo(f"{check.status:4s}  {check.what}: {_plain(check.detail)}")
+    click.echo(summary(checks))
+    if any(c.status == FAIL for c in checks):
+        sys.exit(1)
 
 
 def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
@@ -280,7 +595,7 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> l
 )
 @click.option("--send", is_flag=True, help="Mail it (HTML + text) over SMTP, once per period.")
 @click.option("--resend", is_flag=True, help="With --send: send even if this period was sent before.")
-@click.pass_obj
+@with_settings
 def digest(
     settings: Settings,
     period: str,
@@ -305,7 +620,7 @@ def digest(
     from bulletin.store import Store, utcnow
 
     chosen = period_for(period, settings["digest.timezone"], utcnow(), day, since, until)
-    with Store.open(settings.db_path) as store:
+    with Store.open(settings.db_path, create=False) as store:
         built = build_digest(store, chosen)
         paths = write_digest(
             built,
@@ -330,7 +645,7 @@ def digest(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: digest.out_dir)."
 )
 @click.option("--send", is_flag=True, help="Mail the digest (once per period).")
-@click.pass_obj
+@with_settings
 def run(settings: Settings, period: str, day: date | None, out: Path | None, send: bool) -> None:
     """Crawl the enabled sources, extract what is new, render (and --send) the digest.
 
@@ -358,7 +673,7 @@ def run(settings: Settings, period: str, day: date | None, out: Path | None, sen
 @click.option("--cron", help='When to run, crontab syntax (default: schedule.cron, "0 7 * * *").')
 @click.option("--timezone", "zone", help="Zone of the cron (default: schedule.timezone).")
 @click.option("--send", is_flag=True, help="Mail each digest (once per period).")
-@click.pass_obj
+@with_settings
 def schedule(settings: Settings, cron: str | None, zone: str | None, send: bool) -> None:
     """Run `bulletin run` on a cron, unattended, until SIGTERM or Ctrl-C."""
     from bulletin.config import load_settings

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import shlex
+import shutil
 import subprocess
 import sys
 from importlib import resources
@@ -106,4 +108,54 @@ def run_demo(out: Path) -> int:
         )
     subprocess.call([*bulletin, "sources"])  # noqa: S603
     print(f"demo archive: {db}\nconfig used: {config}\ndigest: {out / 'digest'}")
+    print("\nThe demo's archive is not your default one; to look at it again, give its config:")
+    for command in follow_up_commands(config, _a_case(db)):
+        print(f"  {command}")
     return next((code for code in steps if code != 0), 0)
+
+
+def _a_case(db: Path) -> int | None:
+    """The id of the first article the extraction found relevant, to show as an example."""
+    if not db.exists():
+        return None
+    with Store.open(db) as store:
+        return next(
+            (a.id for a, e in store.export_rows() if e is not None and e.record.get("relevant")), None
+        )
+
+
+def bulletin_command() -> str:
+    """How to type `bulletin` in this shell: the bare name when it is this one on PATH."""
+    script = Path(sys.executable).parent / "bulletin"
+    if not script.is_file():
+        return f"{shlex.quote(sys.executable)} -m bulletin"
+    on_path = shutil.which("bulletin")
+    if on_path and Path(on_path).resolve() == script.resolve():
+        return "bulletin"
+    return shlex.quote(str(_shown(script)))
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the working folder when inside it (shorter to paste), else absolute."""
+    path = path.absolute()
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def follow_up_commands(config: Path, article_id: int | None = None) -> list[str]:
+    """Copy-pasteable commands that read the demo's archive (through its config)."""
+    exe, cfg = bulletin_command(), shlex.quote(str(_shown(config)))
+    commands = [
+        f"{exe} sources --config {cfg}",
+        f"{exe} runs --crawls --config {cfg}",
+    ]
+    if article_id is not None:
+        commands.append(f"{exe} show {article_id} --config {cfg}")
+    out = _shown(config.parent)
+    commands += [
+        f"{exe} export --format jsonl --config {cfg} --out {shlex.quote(str(out / 'articles.jsonl'))}",
+        f"{exe} export --format csv --config {cfg} --out {shlex.quote(str(out / 'penalties.csv'))}",
+    ]
+    return commands

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -37,13 +37,24 @@ def load_pipeline(model: str | None) -> Any:
         raise ExtractionError(str(exc).splitlines()[0]) from None
 
 
-def _progress(records: Iterable[Extraction], total: int | None, count: Count) -> Iterator[Extraction]:
+# Called with (done, total) after each article; set when a progress display is shown
+# instead of the periodic log lines.
+OnProgress = Callable[[int, int | None], None]
+
+
+def _progress(
+    records: Iterable[Extraction], total: int | None, count: Count, on_progress: OnProgress | None = None
+) -> Iterator[Extraction]:
     start = last = time.monotonic()
+    if on_progress is not None:
+        on_progress(0, total)
     for record in records:
         count.done += 1
         count.relevant += bool(record.relevant)
         now = time.monotonic()
-        if now - last >= PROGRESS_SECONDS:
+        if on_progress is not None:
+            on_progress(count.done, total)
+        elif now - last >= PROGRESS_SECONDS:
             rate = count.done / (now - start)
             of = f"/{total} ({count.done / total:.0%})" if total else ""
             logger.info("extracted %d%s, %.1f articles/s", count.done, of, rate)
@@ -75,8 +86,14 @@ def _item(article: Article) -> dict[str, Any]:
     }
 
 
-def extract_stored(settings: Settings, model: str | None, redo: bool) -> Count:
-    """Extract the stored articles the current pipeline version has not seen; store each record."""
+def extract_stored(
+    settings: Settings, model: str | None, redo: bool, on_progress: OnProgress | None = None
+) -> Count:
+    """Extract the stored articles the current pipeline version has not seen; store each record.
+
+    Progress goes to ``on_progress`` when given, else to a log line every
+    ``PROGRESS_SECONDS``.
+    """
     import nlp
 
     pipeline = load_pipeline(model)
@@ -86,6 +103,6 @@ def extract_stored(settings: Settings, model: str | None, redo: bool) -> Count:
         logger.info("%d articles to extract with pipeline %s", total, nlp.PIPELINE_VERSION)
         items = (_item(a) for a in store.articles_to_extract(nlp.PIPELINE_VERSION, redo))
         records = nlp.extract(pipeline, items, batch_size=settings["nlp.batch_size"])
-        for record in _progress(records, total, count):
+        for record in _progress(records, total, count, on_progress):
             store.save_extraction(int(record.id or 0), nlp.PIPELINE_VERSION, record.to_json())
     return count

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -203,8 +203,19 @@ class Store:
         self.clock = clock
 
     @classmethod
-    def open(cls, path: str | Path, clock: Callable[[], datetime] = utcnow) -> Store:
+    def open(cls, path: str | Path, create: bool = True, clock: Callable[[], datetime] = utcnow) -> Store:
+        """Open (and migrate) the archive at ``path``.
+
+        ``create=False`` is for commands that only read: a missing file is a
+        ``StoreError`` saying how to create it, instead of a new, empty archive that
+        hides a wrong ``--config`` or ``--db``. ``clock`` is injected by tests.
+        """
         path = str(path)
+        if not create and path != ":memory:" and not Path(path).expanduser().is_file():
+            raise StoreError(
+                f"{path}: no archive there yet (run `bulletin crawl` to create it, "
+                "or pass the --config/--db of an existing one)"
+            )
         if path != ":memory:":
             try:
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -504,6 +515,57 @@ class Store:
             )
         return out
 
+    # -- reading one article or all of them (show, export) --------------------------------
+
+    def find_article(self, ref: str) -> Article | None:
+        """The article with this id, or stored under this URL (as given or canonical)."""
+        from bulletin.urls import canonical_url
+
+        if ref.isdigit():
+            row = self.conn.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (int(ref),))
+        else:
+            # Known sources drop the whole query string from their keys: try both forms.
+            urls = (ref, canonical_url(ref), canonical_url(ref, keep_query=False))
+            row = self.conn.execute(
+                f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE url IN (?, ?, ?) ORDER BY id LIMIT 1", urls
+            )
+        found = row.fetchone()
+        return _article(found) if found else None
+
+    def stored_extraction(self, article_id: int) -> StoredExtraction | None:
+        """An article's extraction record with the pipeline version and time that made it."""
+        row = self.conn.execute(
+            "SELECT record, pipeline_version, extracted_at FROM extractions WHERE article_id = ?",
+            (article_id,),
+        ).fetchone()
+        return _stored_extraction(row) if row else None
+
+    def export_rows(
+        self, since: date | None = None, until: date | None = None
+    ) -> Iterator[tuple[Article, StoredExtraction | None]]:
+        """Every article in id order with its extraction (None when not extracted yet).
+
+        ``since``/``until`` bound the publication day as the source printed it (the
+        record's ``published``), inclusive; articles without a date are then left out.
+        Rows stream from the cursor: the archive is never loaded whole.
+        """
+        columns = ", ".join(f"a.{c.strip()}" for c in ARTICLE_COLUMNS.split(","))
+        sql = (
+            f"SELECT {columns}, e.record, e.pipeline_version, e.extracted_at"
+            " FROM articles a LEFT JOIN extractions e ON e.article_id = a.id"
+        )
+        where, params = [], []
+        if since is not None:
+            where.append("substr(a.published_at, 1, 10) >= ?")
+            params.append(since.isoformat())
+        if until is not None:
+            where.append("substr(a.published_at, 1, 10) <= ?")
+            params.append(until.isoformat())
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        for row in self.conn.execute(sql + " ORDER BY a.id", params):
+            yield _article(row), _stored_extraction(row) if row["record"] is not None else None
+
     # -- extractions ------------------------------------------------------------------
 
     def articles_to_extract(self, version: str, redo: bool = False) -> Iterator[Article]:
@@ -755,6 +817,53 @@ class Store:
                 """,
                 (period, _iso(start), _iso(end), ", ".join(recipients), message_id, _iso(utcnow())),
             )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredExtraction:
+    """An extraction record as stored: the spec's JSON, and which pipeline made it when."""
+
+    record: dict[str, Any]
+    pipeline_version: str
+    extracted_at: datetime
+
+
+def _stored_extraction(row: sqlite3.Row) -> StoredExtraction:
+    return StoredExtraction(
+        json.loads(row["record"]), row["pipeline_version"], datetime.fromisoformat(row["extracted_at"])
+    )
+
+
+def archive_status(path: str | Path) -> tuple[int, int]:
+    """(schema version, latest version) of an existing archive, read without migrating it."""
+    uri = Path(path).expanduser().resolve().as_uri() + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=5)
+        try:
+            row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not a usable SQLite database: {exc}") from None
+    return int(row[0] or 0), len(MIGRATIONS)
+
+
+def check_writable(path: str | Path) -> None:
+    """Take and release the archive's write lock (a StoreError when that is impossible)."""
+    try:
+        conn = sqlite3.connect(str(Path(path).expanduser()), timeout=5, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # A write that changes nothing: only it proves the file is writable
+                # (BEGIN alone succeeds on a read-only file).
+                conn.execute("DELETE FROM schema_migrations WHERE version < 0")
+            finally:
+                conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not writable: {exc}") from None
 
 
 def _when(value: str | None) -> datetime | None:
