@@ -47,7 +47,9 @@ def examples(fixtures: Path = ROOT / "tests" / "fixtures") -> list[tuple[str, st
     out = []
     for name in SETS:
         gold = {row["id"]: row for row in _lines(fixtures / name / "gold.jsonl")}
-        out.extend((row["id"], row["text"], gold[row["id"]]) for row in _lines(fixtures / name / "input.jsonl"))
+        out.extend(
+            (row["id"], row["text"], gold[row["id"]]) for row in _lines(fixtures / name / "input.jsonl")
+        )
     return out
 
 
