@@ -14,7 +14,7 @@ from spacy.pipeline import TextCategorizer
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
-from nlp.components.common import RELEVANCE_CAT, check_config, read_patterns
+from nlp.components.common import PENALTIES_KEY, RELEVANCE_CAT, SUBJECTS_KEY, check_config, read_patterns
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,8 @@ class RelevanceScorer:
     case also needs a case event (charged, sentenced, arrested...) and no veto.
 
     doc.cats["SECURITY_CASE"] is a score in 0..1: a logistic of (score - threshold) / scale,
-    halved without a case event and cut to a third by a veto, so 0.5 is the decision line
+    scaled by 0.4 without a case event and again without any subject or penalty (either keeps
+    it below the line), cut to a third by a veto, so 0.5 is the decision line
     and a reviewer can see how close the call was. doc.user_data["bulletin_relevance"]
     keeps the raw score.
     """
@@ -144,9 +145,14 @@ class RelevanceScorer:
         z = max(-50.0, min(50.0, (score - self.threshold) / self.scale))
         probability = 1.0 / (1.0 + math.exp(-z))
         if not case:
-            probability *= 0.5
+            probability *= 0.4
         if vetoed:
             probability /= 3.0
+        if not len(doc.spans.get(SUBJECTS_KEY, [])) and not len(doc.spans.get(PENALTIES_KEY, [])):
+            # Nobody charged, sentenced or recruited: an advisory, an explainer, a rules story
+            # far more often than a case. Kept below the line, while the score still shows a
+            # reviewer how case-like the text reads.
+            probability *= 0.4
         doc.cats[RELEVANCE_CAT] = probability
         return doc
 
