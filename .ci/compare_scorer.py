@@ -78,10 +78,9 @@ def main(argv: list[str]) -> int:
         empty = work / "empty.jsonl"
         empty.write_text("", encoding="utf-8")
         sets = corpus_sets(shared / "corpus", work)
-        for name in ("articles", "holdout", "blind", "final", "seed"):
-            folder = FIXTURES / name
-            gold = folder / ("seed.gold.jsonl" if name == "seed" else "gold.jsonl")
-            sets[name] = (gold, folder / ("seed.input.jsonl" if name == "seed" else "input.jsonl"))
+        for name in ("articles", "holdout", "blind", "final"):
+            sets[name] = (FIXTURES / name / "gold.jsonl", FIXTURES / name / "input.jsonl")
+        sets["seed"] = (FIXTURES / "seed" / "seed.gold.jsonl", FIXTURES / "seed" / "seed.input.jsonl")
         comparisons: list[tuple[str, Path, Path, Any]] = []
         for name, (gold, items) in sets.items():
             pred = work / f"{name}.pred.jsonl"

@@ -11,9 +11,9 @@ import pytest
 from tests_nlp_helpers import SEED
 
 from nlp.evaluate import FIELDS, alias_map, load_records, main, norm_name, penalty_key, score
+from tests.conftest import FIXTURES, REPO
 
-SCORING = Path(__file__).resolve().parents[1] / "fixtures" / "scoring"
-REPO = Path(__file__).resolve().parents[2]
+SCORING = FIXTURES / "scoring"
 
 
 @pytest.mark.parametrize(
