@@ -262,7 +262,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m nlp.evaluate",
         description="Score extraction records against gold labels (micro P/R/F1 per field).",
     )
-    parser.add_argument("gold", type=Path, help="gold labels, JSON Lines with an id per line")
+    parser.add_argument("gold", type=Path, metavar="GOLD", help="gold labels, JSON Lines with an id per line")
     parser.add_argument(
         "records",
         type=Path,
