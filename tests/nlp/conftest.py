@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-from types import ModuleType
-
 import pytest
 import spacy
 from spacy.language import Language
-from tests_nlp_helpers import SHARED
 
 from nlp.pipeline import add_components, build_nlp
 
@@ -25,17 +21,3 @@ def blank_nlp() -> Language:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     return add_components(nlp, models=None)
-
-
-@pytest.fixture(scope="session")
-def scorer() -> ModuleType:
-    """The shared scorer (../shared/tools/score.py), the one the outside evaluation uses."""
-    path = SHARED / "tools" / "score.py"
-    if not path.exists():
-        pytest.fail(f"the shared scorer is missing: {path} (shared/ must sit beside the checkout)")
-    spec = importlib.util.spec_from_file_location("bulletin_score", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module

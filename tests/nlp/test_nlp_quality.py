@@ -10,28 +10,28 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from spacy.language import Language
-from tests_nlp_helpers import ARTICLES, BLIND, FINAL, HOLDOUT, SHARED, read_jsonl
+from tests_nlp_helpers import ARTICLES, BLIND, FINAL, HOLDOUT, SEED, read_jsonl
 
 from nlp import PIPELINE_VERSION, build_nlp, extract
+from nlp.evaluate import score
 
-SEED_INPUT = SHARED / "dev" / "seed.input.jsonl"
+SEED_INPUT = SEED / "seed.input.jsonl"
 
 
 def _records(nlp: Language, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r.to_json() for r in extract(nlp, items, batch_size=8)]
 
 
-def _score(nlp: Language, scorer: ModuleType, folder: Path) -> dict[str, Any]:
-    """The shared scorer's figures for one article set (its gold.jsonl and input.jsonl)."""
+def _score(nlp: Language, folder: Path) -> dict[str, Any]:
+    """The project's scorer's figures for one article set (its gold.jsonl and input.jsonl)."""
     gold = {r["id"]: r for r in read_jsonl(folder / "gold.jsonl")}
     pred = {r["id"]: r for r in _records(nlp, read_jsonl(folder / "input.jsonl"))}
-    result, _ = scorer.score(gold, pred)
-    return dict(result)
+    result, _ = score(gold, pred)
+    return result
 
 
 def test_seed_record_exactly(real_nlp: Language) -> None:
@@ -83,14 +83,14 @@ def test_seed_record_exactly(real_nlp: Language) -> None:
 
 
 @pytest.fixture(scope="module")
-def dev_scores(real_nlp: Language, scorer: ModuleType) -> dict[str, Any]:
+def dev_scores(real_nlp: Language) -> dict[str, Any]:
     # Components log and swallow their own exceptions; collect them so a test can fail on them.
     errors: list[logging.LogRecord] = []
     handler = logging.Handler(level=logging.ERROR)
     handler.emit = errors.append  # type: ignore[method-assign]
     logging.getLogger("nlp").addHandler(handler)
     try:
-        result = _score(real_nlp, scorer, ARTICLES)
+        result = _score(real_nlp, ARTICLES)
     finally:
         logging.getLogger("nlp").removeHandler(handler)
     return {**result, "errors": [r.getMessage() for r in errors]}
@@ -106,8 +106,8 @@ def test_dev_set_f1(dev_scores: dict[str, Any], field: str, floor: float) -> Non
 
 
 @pytest.fixture(scope="module")
-def holdout_scores(real_nlp: Language, scorer: ModuleType) -> dict[str, Any]:
-    return _score(real_nlp, scorer, HOLDOUT)
+def holdout_scores(real_nlp: Language) -> dict[str, Any]:
+    return _score(real_nlp, HOLDOUT)
 
 
 @pytest.mark.parametrize(
@@ -251,9 +251,9 @@ def test_attribution_cases(
 
 
 @pytest.fixture(scope="module")
-def blind_scores(real_nlp: Language, scorer: ModuleType) -> dict[str, Any]:
+def blind_scores(real_nlp: Language) -> dict[str, Any]:
     """Scores on tests/fixtures/blind: a regression guard only (the set was tuned on in 2026.11.27-4)."""
-    return _score(real_nlp, scorer, BLIND)
+    return _score(real_nlp, BLIND)
 
 
 @pytest.mark.parametrize(
@@ -270,9 +270,9 @@ def test_blind_set_f1_stays_above_the_outside_targets(
 
 
 @pytest.fixture(scope="module")
-def final_scores(real_nlp: Language, scorer: ModuleType) -> dict[str, Any]:
+def final_scores(real_nlp: Language) -> dict[str, Any]:
     """Scores on tests/fixtures/final, the set nobody writing rules has read: scored only."""
-    return _score(real_nlp, scorer, FINAL)
+    return _score(real_nlp, FINAL)
 
 
 @pytest.mark.parametrize(("field", "floor"), [("subjects", 0.93), ("penalties", 0.85), ("tactics", 0.76)])

@@ -12,8 +12,8 @@ HOLDOUT = Path(__file__).resolve().parents[1] / "fixtures" / "holdout"
 BLIND = Path(__file__).resolve().parents[1] / "fixtures" / "blind"
 # Never read when writing rules: the honest estimate for unseen articles.
 FINAL = Path(__file__).resolve().parents[1] / "fixtures" / "final"
-# The project's shared/ folder sits beside the checkout (also in CI).
-SHARED = Path(__file__).resolve().parents[3] / "shared"
+# The one real bulletin and its gold record (copied in: see the README there).
+SEED = Path(__file__).resolve().parents[1] / "fixtures" / "seed"
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
