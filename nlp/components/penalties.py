@@ -609,7 +609,9 @@ class PenaltyFinder:
         """The persons of the coordination around mention index ("Feng and Jiang")."""
 
         def joined(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
-            return bool(_COORD.match(s[a[1] - base : b[0] - base]))
+            gap = s[a[1] - base : b[0] - base]
+            # "Pan, a commander, got eight years, and Yeh": a term in between ends the coordination.
+            return bool(_COORD.match(gap)) and not (_OWN_VERB.search(gap) or _DURATION_RE.search(gap))
 
         first = last = index
         while first > 0 and joined(inside[first - 1], inside[first]):
