@@ -109,6 +109,13 @@ class TacticFilter:
                     raise ValueError(f"{filters}: scope expected sentence/clause, got {scope!r}")
                 rx = re.compile(row["regex"], re.I)
                 self.exclude.setdefault(row["label"], []).append((rx, scope == "clause"))
+        # label -> (lemmas, window): a cue of this label counts only with one of these lemmas
+        # within window tokens in its sentence ("met him online", not "posted online").
+        self.context: dict[str, tuple[frozenset[str], int]] = {
+            row["label"]: (frozenset(row["lemmas"]), int(row.get("window", 8)))
+            for row in rows
+            if row.get("kind") == "requires_context"
+        }
 
     def __call__(self, doc: Doc) -> Doc:
         kept: list[Span] = []
@@ -144,7 +151,7 @@ class TacticFilter:
                 excluded[key] = any(
                     rx.search(sent.text) for rx, clause in self.exclude.get(span.label_, []) if not clause
                 )
-            if excluded[key] or self._clause_excluded(sent, span):
+            if excluded[key] or self._clause_excluded(sent, span) or not self._in_context(sent, span):
                 continue
             if span.id_ == "subject_actor" and not any(
                 sent.start_char <= m.start_char and m.end_char <= span.start_char for m in mentions
@@ -153,6 +160,15 @@ class TacticFilter:
             counts[span.label_] = counts.get(span.label_, 0) + 1
             kept.append(span)
         return kept
+
+    def _in_context(self, sent: Span, span: Span) -> bool:
+        """Whether a cue whose label requires context has one of its lemmas nearby."""
+        if span.label_ not in self.context:
+            return True
+        lemmas, window = self.context[span.label_]
+        lo, hi = max(sent.start, span.start - window), min(sent.end, span.end + window)
+        doc = span.doc
+        return any(tok.lemma_.lower() in lemmas or tok.lower_ in lemmas for tok in doc[lo:hi])
 
     def _classified(self, doc: Doc, found: set[str]) -> list[Span]:
         """Spans for the tactics the classifier is confident of and no cue found."""
