@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track where a reader came from; they never select content.
@@ -60,3 +61,19 @@ def host_matches(host: str, domain: str) -> bool:
     """True when ``host`` is ``domain`` or one of its subdomains."""
     host, domain = host.lower(), domain.lower().lstrip(".")
     return host == domain or host.endswith("." + domain)
+
+
+def site_domain(url: str) -> str:
+    """``https://www.cps.gov.uk/feeds/news.xml`` -> ``cps.gov.uk``: the host without ``www.``."""
+    return host_of(url).removeprefix("www.")
+
+
+def is_loopback(host: str) -> bool:
+    """True for this machine (127.0.0.0/8, ::1, localhost): test and sample servers."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -11,6 +11,9 @@ BOT_NAME = "bulletin"
 
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# One spider per configured source (`scrapy crawl cps`, `scrapy list`), built from the
+# kinds' spider classes in SPIDER_MODULES.
+SPIDER_LOADER_CLASS = "crawler.spiderloader.SourceSpiderLoader"
 
 # --- Politeness ----------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
