@@ -125,8 +125,12 @@ class SourceConfig:
 
     @property
     def site_urls(self) -> list[str]:
-        """Every URL the source is configured to read (its base, search host, feeds, ...)."""
-        urls = [self.base_url, self.get("search_url", "")]
+        """The URLs every run of the source reads: its base, feeds, sitemaps and listings.
+
+        (``search_url`` is read only to back-fill; crawler.middlewares.RequireContactMiddleware
+        guards it, and every other request, one by one.)
+        """
+        urls = [self.base_url]
         for key in ("feeds", "sitemaps", "listings"):
             urls += self.get(key, [])
         return [u for u in urls if u]
@@ -153,6 +157,11 @@ class Settings:
             version=__version__, contact=self.values["crawl.contact"]
         )
 
+    @property
+    def contact_problem(self) -> str | None:
+        """Why ``crawl.contact`` is not a real address, or None."""
+        return contact_problem(self.values["crawl.contact"])
+
     def check_contact(self, urls: list[str]) -> None:
         """Refuse to crawl a real site while ``crawl.contact`` is a placeholder.
 
@@ -161,7 +170,7 @@ class Settings:
         """
         from bulletin.urls import host_of, is_loopback
 
-        problem = contact_problem(self.values["crawl.contact"])
+        problem = self.contact_problem
         real = sorted({host_of(u) for u in urls if not is_loopback(host_of(u))})
         if problem and real:
             raise ConfigError(
@@ -338,7 +347,7 @@ def _apply_env(
                 origins[f"sources.{source}.{key}"] = name
     for name in sorted(env):
         if name.startswith(_ENV_SECTIONS) and name not in known:
-            raise ConfigError(f"{name}: no such setting (see `bulletin --help` and the README's table)")
+            raise ConfigError(f"{name}: no such setting (see the settings tables in the README)")
 
 
 def _parse_env(raw: str, spec: Key) -> Any:

@@ -202,6 +202,13 @@ class BulletinSpider(scrapy.Spider):
             return False
         return self.in_range(published)
 
+    def wanted(self, published: datetime | date | None) -> bool:
+        """Inside --since/--until? Unknown dates are kept: the article page decides."""
+        if published is None:
+            return True
+        day = published.date() if isinstance(published, datetime) else published
+        return not ((self.since and day < self.since) or (self.until and day > self.until))
+
     def in_range(self, published: datetime | date | None) -> bool:
         """``wanted()``, counting what it turns away as ``dropped/out_of_range``."""
         if self.wanted(published):

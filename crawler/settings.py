@@ -48,6 +48,8 @@ TELNETCONSOLE_ENABLED = False
 
 # --- Components, in the order they act -------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: nothing goes to a real site under the placeholder contact address.
+    "crawler.middlewares.RequireContactMiddleware": 40,
     # Before anything else: an article already in the archive is not requested again.
     "crawler.middlewares.SkipStoredMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

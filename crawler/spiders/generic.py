@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Self
 
 import htmldate
 import trafilatura
 from parsel import Selector
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from scrapy.utils.sitemap import Sitemap
 
@@ -37,13 +40,41 @@ class GenericSpider(BulletinSpider):
     name = "generic"
     keep_query = True  # unknown sites may select content by query string
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.listings_started = False
+        crawler.signals.connect(spider.start_listings, signal=signals.spider_idle)
+        return spider
+
     def discover(self) -> Iterable[Request]:
         for url in self.source.get("feeds", []):
             yield self.page_request(url, self.parse_page)
         for url in self.source.get("sitemaps", []):
             yield self.page_request(url, self.parse_page)
+        if not (self.source.get("feeds") or self.source.get("sitemaps")):
+            self.listings_started = True
+            yield from self.listing_requests()
+
+    def listing_requests(self) -> Iterable[Request]:
         for url in self.source.get("listings", []):
             yield self.page_request(url, self.parse_listing)
+
+    def start_listings(self) -> None:
+        """Read the listings once the feeds, sitemaps and their articles are done.
+
+        A listing's links carry no time, a feed item's do; going second, a listing only
+        adds the articles the feeds did not reach (the others are filtered as duplicate
+        requests), so a page giving only the day gets the feed's full time every run.
+        """
+        if self.listings_started or self.url:
+            return
+        self.listings_started = True
+        requests = list(self.listing_requests())
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests:
+            raise DontCloseSpider
 
     def adhoc(self, url: str) -> Iterable[Request]:
         # An unknown URL may be an article, a feed or a sitemap: fetch it and look.
