@@ -30,7 +30,9 @@ class Key:
 # Top-level settings, as "section.key". The defaults live in defaults.toml.
 SETTINGS: dict[str, Key] = {
     "store.path": Key(str, "SQLite database file (also --db / BULLETIN_DB)."),
-    "crawl.contact": Key(str, "Contact address put in the User-Agent so site owners can reach you."),
+    "crawl.contact": Key(
+        str, "Your e-mail address for the User-Agent; real sites are not crawled until it is set."
+    ),
     "crawl.user_agent": Key(str, "User-Agent header; {version} and {contact} are filled in."),
     "crawl.obey_robots": Key(bool, "Obey robots.txt (Scrapy ROBOTSTXT_OBEY)."),
     "crawl.download_delay": Key(
