@@ -175,7 +175,7 @@ def crawl_problems(stats: list[CrawlStats]) -> list[str]:
     for s in stats:
         if s.found:
             continue
-        parts = [f"{s.requested} requests"]
+        parts = [f"requested {s.requested}"]
         if s.dropped:
             parts.append("dropped " + ", ".join(f"{k} {v}" for k, v in sorted(s.dropped.items())))
         if s.error_kinds:

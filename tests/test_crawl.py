@@ -106,8 +106,8 @@ def test_a_source_that_found_nothing_is_a_problem_with_its_reasons() -> None:
         CrawlStats("fine", requested=9, found=4, new=4),
     ]
     assert crawl_problems(stats) == [
-        "cps: no articles found (3 requests; dropped offsite 6); "
+        "cps: no articles found (requested 3; dropped offsite 6); "
         "article links were off the source's domains: set its domains",
-        "quiet: no articles found (2 requests); check its feeds, listings and link_pattern",
-        "gone: no articles found (1 requests; errors unreachable 1)",
+        "quiet: no articles found (requested 2); check its feeds, listings and link_pattern",
+        "gone: no articles found (requested 1; errors unreachable 1)",
     ]

@@ -112,7 +112,7 @@ link_pattern = "/no-such-section/"
     warnings = [line for line in proc.stderr.splitlines() if "no articles found" in line]
     assert len(warnings) == 2
     assert "WARNING" in warnings[0]
-    assert "elsewhere: no articles found (2 requests; dropped offsite 6); " in warnings[0]
+    assert "elsewhere: no articles found (requested 2; dropped offsite 6); " in warnings[0]
     assert "set its domains" in warnings[0]
     assert "nomatch: no articles found" in warnings[1]
     assert "check its feeds, listings and link_pattern" in warnings[1]

@@ -224,3 +224,24 @@ def test_generic_page_giving_the_day_only_takes_the_feeds_time(tmp_path: Path) -
     # Without a feed, the day in the site's zone: midnight London time, not UTC.
     alone = parsed({}).published_at
     assert alone == datetime(2025, 6, 11, tzinfo=ZoneInfo("Europe/London"))
+
+
+@pytest.mark.parametrize(
+    ("contact", "blocked"), [("bulletin-watch@example.org", True), ("me@desk.co.uk", False)]
+)
+def test_no_request_reaches_a_real_host_under_the_placeholder_contact(contact: str, blocked: bool) -> None:
+    """The per-request guard: a back-fill search host or a redirect elsewhere, not only the start URLs."""
+    from crawler.middlewares import RequireContactMiddleware
+
+    settings = load_settings(env={"BULLETIN_CRAWL_CONTACT": contact})
+    crawler = get_crawler(GlobalTimesSpider, {"BULLETIN_SETTINGS": settings.to_dict()})
+    crawler.spider = GlobalTimesSpider.from_crawler(crawler)
+    middleware = RequireContactMiddleware(crawler)
+    assert middleware.process_request(Request("http://127.0.0.1:8123/china/")) is None
+    real = Request("https://search.globaltimes.cn/SearchCtrl?tempkey=spy")
+    if blocked:
+        with pytest.raises(IgnoreRequest):
+            middleware.process_request(real)
+        assert crawler.stats.get_value("bulletin/errors/placeholder_contact") == 1
+    else:
+        assert middleware.process_request(real) is None
