@@ -32,19 +32,22 @@ class RequireContactMiddleware:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.warned = False
+        self.problem: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        config = getattr(self.crawler.spider, "config", None)
-        if config is None or is_loopback(host_of(request.url)) or not config.contact_problem:
+        if self.problem is None:  # the config is fixed for the crawl: read it once
+            config = getattr(self.crawler.spider, "config", None)
+            self.problem = (config.contact_problem if config is not None else None) or ""
+        if not self.problem or is_loopback(host_of(request.url)):
             return
         self.crawler.stats.inc_value("bulletin/errors/placeholder_contact")
         if not self.warned:
             self.warned = True
-            logger.error("not requesting %s: crawl.contact: %s", request.url, config.contact_problem)
+            logger.error("not requesting %s: crawl.contact: %s", request.url, self.problem)
         raise IgnoreRequest(f"placeholder contact, real host: {request.url}")
 
 
