@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -29,7 +30,9 @@ class Key:
 # Top-level settings, as "section.key". The defaults live in defaults.toml.
 SETTINGS: dict[str, Key] = {
     "store.path": Key(str, "SQLite database file (also --db / BULLETIN_DB)."),
-    "crawl.contact": Key(str, "Contact address put in the User-Agent so site owners can reach you."),
+    "crawl.contact": Key(
+        str, "Your e-mail address for the User-Agent; real sites are not crawled until it is set."
+    ),
     "crawl.user_agent": Key(str, "User-Agent header; {version} and {contact} are filled in."),
     "crawl.obey_robots": Key(bool, "Obey robots.txt (Scrapy ROBOTSTXT_OBEY)."),
     "crawl.download_delay": Key(
@@ -97,16 +100,45 @@ SOURCE_KINDS = ("globaltimes", "chinadaily", "doj", "generic")
 DEFAULT_USER_FILE = Path("~/.config/bulletin/config.toml")
 
 
+# What a generic source's ``selectors`` table may name.
+SELECTOR_FIELDS = ("title", "body", "date", "byline")
+# Env variables under these prefixes must name a setting; others (BULLETIN_DB,
+# BULLETIN_SMTP_PASSWORD, test switches) are not settings.
+_ENV_SECTIONS = (*sorted({f"BULLETIN_{k.split('.')[0].upper()}_" for k in SETTINGS}), "BULLETIN_SOURCES_")
+_ENV_EXTRA = frozenset({"BULLETIN_SMTP_PASSWORD"})
+DEFAULTS_ORIGIN = "defaults.toml"
+
+
 @dataclass(frozen=True)
 class SourceConfig:
+    """One [sources.NAME] table.
+
+    ``configured`` is true when the site to crawl (``base_url``, or a generic source's
+    feeds, sitemaps and listings) was set by the user's file or environment rather than
+    only by the shipped defaults: a disabled source is crawled by name only then.
+    """
+
     name: str
     kind: str
     enabled: bool = True
     base_url: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    configured: bool = True
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.options.get(key, default)
+
+    @property
+    def site_urls(self) -> list[str]:
+        """The URLs every run of the source reads: its base, feeds, sitemaps and listings.
+
+        (``search_url`` is read only to back-fill; crawler.middlewares.RequireContactMiddleware
+        guards it, and every other request, one by one.)
+        """
+        urls = [self.base_url]
+        for key in ("feeds", "sitemaps", "listings"):
+            urls += self.get(key, [])
+        return [u for u in urls if u]
 
 
 @dataclass(frozen=True)
@@ -130,6 +162,27 @@ class Settings:
             version=__version__, contact=self.values["crawl.contact"]
         )
 
+    @property
+    def contact_problem(self) -> str | None:
+        """Why ``crawl.contact`` is not a real address, or None."""
+        return contact_problem(self.values["crawl.contact"])
+
+    def check_contact(self, urls: list[str]) -> None:
+        """Refuse to crawl a real site while ``crawl.contact`` is a placeholder.
+
+        The contact goes into the User-Agent of every request so that a site's owner can
+        reach whoever runs the crawler. Loopback hosts (tests, the sample sites) are fine.
+        """
+        from bulletin.urls import host_of, is_loopback
+
+        problem = self.contact_problem
+        real = sorted({host_of(u) for u in urls if not is_loopback(host_of(u))})
+        if problem and real:
+            raise ConfigError(
+                f"crawl.contact: {problem}; set it to an address where the owners of "
+                f"{', '.join(real)} can reach you (in [crawl] or BULLETIN_CRAWL_CONTACT) before crawling"
+            )
+
     def source(self, name: str) -> SourceConfig:
         from bulletin.errors import SourceError
 
@@ -148,15 +201,39 @@ class Settings:
                 for n, s in self.sources.items()
             },
             "files": list(self.files),
+            "configured": [n for n, s in self.sources.items() if s.configured],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:
+        configured = set(data.get("configured", data["sources"]))
         return cls(
             values=dict(data["values"]),
-            sources={n: _source(n, dict(t), "settings") for n, t in data["sources"].items()},
+            sources={
+                n: _source(n, dict(t), "settings", configured=n in configured)
+                for n, t in data["sources"].items()
+            },
             files=tuple(data.get("files", ())),
         )
+
+
+# Domains reserved for examples and tests (RFC 2606, RFC 6761): never anyone's mailbox.
+RESERVED_MAIL_DOMAINS = ("example.org", "example.com", "example.net")
+RESERVED_MAIL_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local")
+_ADDRESS = re.compile(r"^[^@\s]+@([^@\s]+\.[^@\s]+)$")
+
+
+def contact_problem(contact: str) -> str | None:
+    """Why ``contact`` is not a real address (None when it looks like one)."""
+    found = _ADDRESS.match(contact.strip())
+    if not found:
+        return f"expected an e-mail address, got {contact!r}"
+    domain = found.group(1).lower()
+    if domain in RESERVED_MAIL_DOMAINS or domain.endswith(
+        RESERVED_MAIL_SUFFIXES + tuple("." + d for d in RESERVED_MAIL_DOMAINS)
+    ):
+        return f"{contact!r} is a placeholder (an example domain)"
+    return None
 
 
 def load_settings(
@@ -173,6 +250,12 @@ def load_settings(
     env = dict(os.environ) if env is None else env
     defaults_text = resources.files("bulletin").joinpath("defaults.toml").read_text(encoding="utf-8")
     tree = tomllib.loads(defaults_text)
+    # Where each source key was last set, so an error names the right file or variable.
+    origins = {
+        f"sources.{name}.{key}": DEFAULTS_ORIGIN
+        for name, table in tree.get("sources", {}).items()
+        for key in table
+    }
     files = []
 
     user_path = path or env.get("BULLETIN_CONFIG")
@@ -180,17 +263,22 @@ def load_settings(
         user_path = DEFAULT_USER_FILE.expanduser()
     if user_path:
         user_file = Path(user_path).expanduser()
-        _merge(tree, _read_toml(user_file), str(user_file))
+        _merge(tree, _read_toml(user_file), str(user_file), origins)
         files.append(str(user_file))
 
-    values = _flatten_settings(tree, files[-1] if files else "defaults.toml")
-    _apply_env(values, tree.get("sources", {}), env)
+    values = _flatten_settings(tree, files[-1] if files else DEFAULTS_ORIGIN)
+    _apply_env(values, tree.get("sources", {}), env, origins)
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key] = _check(key, value, SETTINGS[key], "command line")
 
     sources = {
-        name: _source(name, table, files[-1] if files else "defaults.toml")
+        name: _source(
+            name,
+            table,
+            files[-1] if files else DEFAULTS_ORIGIN,
+            origins={k: origins[f"sources.{name}.{k}"] for k in table if f"sources.{name}.{k}" in origins},
+        )
         for name, table in tree.get("sources", {}).items()
     }
     return Settings(values=values, sources=sources, files=tuple(files))
@@ -208,7 +296,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def _merge(base: dict[str, Any], extra: dict[str, Any], origin: str) -> None:
+def _merge(base: dict[str, Any], extra: dict[str, Any], origin: str, origins: dict[str, str]) -> None:
     """Deep-merge ``extra`` into ``base``; unknown sections are errors, new sources are not."""
     for section, table in extra.items():
         if section == "sources":
@@ -218,6 +306,7 @@ def _merge(base: dict[str, Any], extra: dict[str, Any], origin: str) -> None:
                 if not isinstance(source, dict):
                     raise ConfigError(f"{origin}: sources.{name}: expected a table")
                 base.setdefault("sources", {}).setdefault(name, {}).update(copy.deepcopy(source))
+                origins.update({f"sources.{name}.{key}": origin for key in source})
             continue
         if not isinstance(table, dict) or not any(k.startswith(section + ".") for k in SETTINGS):
             raise ConfigError(f"{origin}: {section}: unknown setting")
@@ -242,18 +331,28 @@ def env_name(key: str) -> str:
     return "BULLETIN_" + key.upper().replace(".", "_").replace("-", "_")
 
 
-def _apply_env(values: dict[str, Any], sources: dict[str, Any], env: dict[str, str]) -> None:
+def _apply_env(
+    values: dict[str, Any], sources: dict[str, Any], env: dict[str, str], origins: dict[str, str]
+) -> None:
+    """Apply BULLETIN_* variables; a bad one is reported under its own name, not the file's."""
     if "BULLETIN_DB" in env:
         values["store.path"] = env["BULLETIN_DB"]
+    known = set(_ENV_EXTRA)
     for key, spec in SETTINGS.items():
         name = env_name(key)
+        known.add(name)
         if name in env:
             values[key] = _check(key, _parse_env(env[name], spec), spec, name)
     for source, table in sources.items():
         for key, spec in SOURCE_KEYS.items():
             name = env_name(f"sources.{source}.{key}")
+            known.add(name)
             if name in env:
-                table[key] = _parse_env(env[name], spec)
+                table[key] = _check(f"sources.{source}.{key}", _parse_env(env[name], spec), spec, name)
+                origins[f"sources.{source}.{key}"] = name
+    for name in sorted(env):
+        if name.startswith(_ENV_SECTIONS) and name not in known:
+            raise ConfigError(f"{name}: no such setting (see the settings tables in the README)")
 
 
 def _parse_env(raw: str, spec: Key) -> Any:
@@ -277,19 +376,49 @@ def _check(name: str, value: Any, spec: Key, origin: str) -> Any:
     return value
 
 
-def _source(name: str, table: dict[str, Any], origin: str) -> SourceConfig:
+def _source(
+    name: str,
+    table: dict[str, Any],
+    origin: str,
+    origins: dict[str, str] | None = None,
+    configured: bool | None = None,
+) -> SourceConfig:
+    """Check one [sources.NAME] table; ``origins`` says where each key was set."""
+    origins = origins or {}
+
+    def where(key: str) -> str:
+        return origins.get(key, origin)
+
     for key, value in table.items():
         if key not in SOURCE_KEYS:
-            raise ConfigError(f"{origin}: sources.{name}.{key}: unknown source setting")
-        _check(f"sources.{name}.{key}", value, SOURCE_KEYS[key], origin)
+            raise ConfigError(f"{where(key)}: sources.{name}.{key}: unknown source setting")
+        _check(f"sources.{name}.{key}", value, SOURCE_KEYS[key], where(key))
     kind = table.get("kind", name)
     if kind not in SOURCE_KINDS:
         raise ConfigError(
-            f"{origin}: sources.{name}.kind: unknown kind {kind!r} (one of {', '.join(SOURCE_KINDS)})"
+            f"{where('kind')}: sources.{name}.kind: unknown kind {kind!r} (one of {', '.join(SOURCE_KINDS)})"
         )
     base_url = table.get("base_url", "")
-    if kind != "generic" and not base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"{origin}: sources.{name}.base_url: expected an http(s) URL, got {base_url!r}")
+    if (kind != "generic" or base_url) and not base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"{where('base_url')}: sources.{name}.base_url: expected an http(s) URL, got {base_url!r}"
+        )
+    for key in ("feeds", "sitemaps", "listings"):
+        for url in table.get(key, []):
+            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                raise ConfigError(f"{where(key)}: sources.{name}.{key}: expected http(s) URLs, got {url!r}")
+    if "link_pattern" in table:
+        try:
+            re.compile(table["link_pattern"])
+        except re.error as exc:
+            raise ConfigError(
+                f"{where('link_pattern')}: sources.{name}.link_pattern: "
+                f"not a valid regular expression ({exc}): {table['link_pattern']!r}"
+            ) from None
+    _check_selectors(name, table.get("selectors", {}), where("selectors"))
+    if configured is None:
+        site_keys = ("base_url", "feeds", "sitemaps", "listings")
+        configured = any(k in table and where(k) != DEFAULTS_ORIGIN for k in site_keys)
     options = {k: v for k, v in table.items() if k not in {"kind", "enabled", "base_url"}}
     return SourceConfig(
         name=name,
@@ -297,4 +426,23 @@ def _source(name: str, table: dict[str, Any], origin: str) -> SourceConfig:
         enabled=table.get("enabled", True),
         base_url=base_url.rstrip("/"),
         options=options,
+        configured=configured,
     )
+
+
+def _check_selectors(name: str, selectors: dict[str, Any], origin: str) -> None:
+    """Unknown fields and CSS that does not parse are errors now, not on every page later."""
+    from cssselect import SelectorError
+    from parsel.csstranslator import HTMLTranslator
+
+    translator = HTMLTranslator()
+    for field_name, css in selectors.items():
+        key = f"sources.{name}.selectors.{field_name}"
+        if field_name not in SELECTOR_FIELDS:
+            raise ConfigError(f"{origin}: {key}: unknown selector (one of {', '.join(SELECTOR_FIELDS)})")
+        if not isinstance(css, str) or not css.strip():
+            raise ConfigError(f"{origin}: {key}: expected a CSS selector, got {css!r}")
+        try:
+            translator.css_to_xpath(css)
+        except SelectorError as exc:  # a syntax error, or a pseudo-element parsel does not know
+            raise ConfigError(f"{origin}: {key}: not a valid CSS selector ({exc}): {css!r}") from None

@@ -38,27 +38,58 @@ class CrawlResult:
     run_id: int
     status: str
     stats: list[CrawlStats] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
 def resolve_targets(settings: Settings, names: list[str]) -> tuple[Settings, list[Target]]:
     """Turn command-line words into targets.
 
-    No words: every enabled source. A source name: that source. A URL: the source whose
-    domains cover its host, else an ad hoc generic source named after the host.
+    No words: every enabled source. A source name: that source (a disabled one only if
+    the user's config points it at a site, see ``named_source``). A URL: the source whose
+    domains cover its host, else an ad hoc generic source named after the host. Raises
+    ``SourceError`` or ``ConfigError`` (placeholder contact) before anything is requested.
     """
     if not names:
         targets = [Target(s) for s in settings.sources.values() if s.enabled]
         if not targets:
             raise SourceError("no enabled sources: enable one in the config or name one")
-        return settings, targets
-    targets = []
-    for word in names:
-        if word.startswith(("http://", "https://")):
-            settings, source = source_for_url(settings, word)
-            targets.append(Target(source, url=word))
-        else:
-            targets.append(Target(settings.source(word)))
+    else:
+        targets = []
+        for word in names:
+            if word.startswith(("http://", "https://")):
+                settings, source = source_for_url(settings, word)
+                targets.append(Target(source, url=word))
+            else:
+                targets.append(Target(named_source(settings, word)))
+    for target in targets:
+        if target.url is None:
+            check_readable(target.source)
+        settings.check_contact([*target.source.site_urls, *([target.url] if target.url else [])])
     return settings, targets
+
+
+def named_source(settings: Settings, name: str) -> SourceConfig:
+    """The source a user named; a disabled one is refused unless the user's config points it somewhere.
+
+    ``enabled = false`` means "not this site"; naming such a source would otherwise crawl
+    the real site of the shipped defaults. With a ``base_url`` (or, for a generic
+    source, feeds, sitemaps or listings) from the user's file or environment, the user
+    has said where to crawl it, so it is crawled.
+    """
+    source = settings.source(name)
+    if not source.enabled and not source.configured:
+        raise SourceError(
+            f"source {name!r} is disabled: set enabled = true in [sources.{name}] "
+            f"(or BULLETIN_SOURCES_{name.upper().replace('-', '_')}_ENABLED=true), or set its base_url "
+            f"to a mirror or test server, to crawl it"
+        )
+    return source
+
+
+def check_readable(source: SourceConfig) -> None:
+    """A generic source needs something to read; say so instead of crawling nothing."""
+    if source.kind == "generic" and not any(source.get(k) for k in ("feeds", "sitemaps", "listings")):
+        raise SourceError(f"source {source.name!r} has no feeds, sitemaps or listings to read")
 
 
 def source_for_url(settings: Settings, url: str) -> tuple[Settings, SourceConfig]:
@@ -77,6 +108,7 @@ def source_for_url(settings: Settings, url: str) -> tuple[Settings, SourceConfig
         if any(host_matches(host, d) for d in source.get("domains", [])):
             return settings, source
     adhoc = SourceConfig(name=host, kind="generic", enabled=False, base_url="", options={"domains": [host]})
+    # The ad hoc source is a config entry like any other, so the spider loader finds it.
     return Settings(settings.values, {**settings.sources, host: adhoc}, settings.files), adhoc
 
 
@@ -105,7 +137,8 @@ def run_crawl(
     process = CrawlerProcess(scrapy_settings(settings, run_id))
     reasons: list[str] = []
     for target in targets:
-        crawler = process.create_crawler(target.source.kind)
+        # By source name: crawler.spiderloader builds each source's spider from its kind.
+        crawler = process.create_crawler(target.source.name)
         crawler.signals.connect(
             lambda reason, **_: reasons.append(reason), signal=signals.spider_closed, weak=False
         )
@@ -127,7 +160,33 @@ def run_crawl(
         with Store.open(settings.db_path) as store:
             store.finish_run(run_id, status)
             stats = store.run_stats(run_id)
-    return CrawlResult(run_id, status, stats)
+    for problem in crawl_problems(stats):
+        logger.warning("%s", problem)
+    return CrawlResult(run_id, status, stats, crawl_problems(stats))
+
+
+def crawl_problems(stats: list[CrawlStats]) -> list[str]:
+    """One line per source that yielded no article at all, with what became of its links.
+
+    A source that collected nothing is nearly always misconfigured (domains, feeds,
+    link_pattern, selectors) or broken; a run must say so rather than report "0 new".
+    """
+    problems = []
+    for s in stats:
+        if s.found:
+            continue
+        parts = [f"requested {s.requested}"]
+        if s.dropped:
+            parts.append("dropped " + ", ".join(f"{k} {v}" for k, v in sorted(s.dropped.items())))
+        if s.error_kinds:
+            parts.append("errors " + ", ".join(f"{k} {v}" for k, v in sorted(s.error_kinds.items())))
+        hint = ""
+        if s.dropped.get("offsite"):
+            hint = "; article links were off the source's domains: set its domains"
+        elif not s.errors and not s.blocked:
+            hint = "; check its feeds, listings and link_pattern"
+        problems.append(f"{s.source}: no articles found ({'; '.join(parts)}){hint}")
+    return problems
 
 
 def health(last: CrawlStats | None) -> str:

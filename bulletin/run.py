@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bulletin.config import Settings
-from bulletin.crawl import failed_sources
+from bulletin.crawl import crawl_problems, failed_sources
 from bulletin.errors import BulletinError
 from bulletin.periods import Period, period_for
 from bulletin.store import Store, utcnow
@@ -120,6 +120,7 @@ def _crawl(settings: Settings, stop: threading.Event, problems: list[str]) -> tu
     failed = failed_sources(stats)
     if child.returncode not in (0, None):
         problems.append(f"crawl exited with code {child.returncode}")
+    problems.extend(crawl_problems(stats))
     if failed:
         problems.append(f"sources failed: {', '.join(failed)}")
     return run_id, failed

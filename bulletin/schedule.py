@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-import fcntl
+import contextlib
 import importlib
 import logging
 import os
@@ -27,6 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from filelock import FileLock, Timeout
 
 from bulletin.config import Settings
 from bulletin.errors import BulletinError
@@ -68,28 +69,28 @@ def scheduled_run(settings_data: dict[str, Any], runner: str = RUNNER, send: boo
 def scheduler_lock(db: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``<db>.scheduler.lock`` or refuse to start.
 
-    flock is released by the kernel when the process dies, so a crash never leaves a
-    stale lock behind.
+    filelock takes an OS lock (flock on Unix, msvcrt on Windows) that the kernel drops
+    when the process dies, so a crash never leaves a stale lock behind. The holder's pid
+    is written into the file for the refusal message; that part is best effort.
     """
     path = Path(str(db) + ".scheduler.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+")
+    # thread_local=False: the lock belongs to the process (a scheduler), not to a thread.
+    lock = FileLock(path, timeout=0, thread_local=False)
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "unknown pid"
-        handle.close()
+        lock.acquire()
+    except Timeout:
+        try:
+            holder = path.read_text(encoding="utf-8").strip() or "unknown pid"
+        except OSError:
+            holder = "unknown pid"
         raise BulletinError(f"another scheduler is already running on {db} ({holder})") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}")
-    handle.flush()
     try:
+        with contextlib.suppress(OSError):  # a platform that forbids writing a locked file
+            path.write_text(f"pid {os.getpid()}", encoding="utf-8")
         yield
     finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
+        lock.release()
 
 
 def build_scheduler(

@@ -11,6 +11,7 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
+    CloseSpider,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
@@ -32,9 +33,10 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
-from bulletin.config import Settings, load_settings
+from bulletin.config import Settings, SourceConfig, load_settings
+from bulletin.errors import ConfigError
 from bulletin.records import Article
-from bulletin.urls import canonical_url, host_matches, host_of
+from bulletin.urls import canonical_url, host_matches, host_of, site_domain
 from crawler.parsing import zone
 
 logger = logging.getLogger(__name__)
@@ -125,16 +127,18 @@ class BulletinSpider(scrapy.Spider):
         spider.source = spider.config.source(spider.source_name)
         spider.base_url = spider.source.base_url
         spider.zone = zone(spider.source.get("timezone"))
-        domains = {host_of(u) for u in (spider.base_url, spider.source.get("search_url", "")) if u}
-        domains.update(spider.source.get("domains", []))
-        if spider.url:
-            domains.add(host_of(spider.url))
-        spider.allowed_domains = sorted(d for d in domains if d)
+        spider.allowed_domains = source_domains(spider.source, spider.url)
         return spider
 
     # -- what a run requests ------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        try:
+            # `bulletin crawl` checked this already; `scrapy crawl` comes here directly.
+            self.config.check_contact([*self.source.site_urls, *([self.url] if self.url else [])])
+        except ConfigError as exc:
+            logger.error("%s: %s", self.source_name, exc)
+            raise CloseSpider("placeholder_contact") from None
         requests = self.adhoc(self.url) if self.url else self.discover()
         for request in requests:
             yield request
@@ -185,12 +189,32 @@ class BulletinSpider(scrapy.Spider):
     def belongs(self, url: str) -> bool:
         return any(host_matches(host_of(url), d) for d in self.allowed_domains)
 
+    def keep(self, url: str, published: datetime | date | None = None) -> bool:
+        """Should a discovered article link be requested? Counts each one turned away, by reason.
+
+        Off the source's domains (``dropped/offsite``) or outside --since/--until
+        (``dropped/out_of_range``). Links a listing holds that are not article URLs at
+        all (navigation) are not drops and are not counted.
+        """
+        if not self.belongs(url):
+            self.count("dropped/offsite")
+            logger.debug("%s: off-site link %s (domains %s)", self.source_name, url, self.allowed_domains)
+            return False
+        return self.in_range(published)
+
     def wanted(self, published: datetime | date | None) -> bool:
         """Inside --since/--until? Unknown dates are kept: the article page decides."""
         if published is None:
             return True
         day = published.date() if isinstance(published, datetime) else published
         return not ((self.since and day < self.since) or (self.until and day > self.until))
+
+    def in_range(self, published: datetime | date | None) -> bool:
+        """``wanted()``, counting what it turns away as ``dropped/out_of_range``."""
+        if self.wanted(published):
+            return True
+        self.count("dropped/out_of_range")
+        return False
 
     # -- records and counts -------------------------------------------------------------
 
@@ -226,6 +250,23 @@ class BulletinSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         logger.warning("%s: %s at %s", self.source_name, kind, url)
+
+
+def source_domains(source: SourceConfig, url: str | None = None) -> list[str]:
+    """The domains whose URLs belong to a source: ``domains``, plus the hosts it is told to read.
+
+    Those hosts are ``base_url`` and ``search_url`` and, so that a generic source
+    configured with only feeds or listings (the README's example) keeps their items,
+    the hosts of its feeds, sitemaps and listings, ``www.`` dropped so that sibling
+    subdomains (``news.`` next to ``www.``) count too.
+    """
+    domains = {host_of(u) for u in (source.base_url, source.get("search_url", "")) if u}
+    domains.update(source.get("domains", []))
+    for key in ("feeds", "sitemaps", "listings"):
+        domains.update(site_domain(u) for u in source.get(key, []))
+    if url:
+        domains.add(host_of(url))
+    return sorted(d for d in domains if d)
 
 
 def error_kind(failure: Failure) -> str:

@@ -13,11 +13,42 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
 from bulletin.store import Store
+from bulletin.urls import host_of, is_loopback
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+
+
+class RequireContactMiddleware:
+    """No request to a real host while ``crawl.contact`` is a placeholder; loopback is fine.
+
+    ``bulletin crawl`` and the spider's ``start()`` refuse up front for the URLs every
+    run reads; this catches the rest (a search host read only with --since, a redirect,
+    a link to another host). Counted as ``errors/placeholder_contact``.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.warned = False
+        self.problem: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if self.problem is None:  # the config is fixed for the crawl: read it once
+            config = getattr(self.crawler.spider, "config", None)
+            self.problem = (config.contact_problem if config is not None else None) or ""
+        if not self.problem or is_loopback(host_of(request.url)):
+            return
+        self.crawler.stats.inc_value("bulletin/errors/placeholder_contact")
+        if not self.warned:
+            self.warned = True
+            logger.error("not requesting %s: crawl.contact: %s", request.url, self.problem)
+        raise IgnoreRequest(f"placeholder contact, real host: {request.url}")
 
 
 class SkipStoredMiddleware:

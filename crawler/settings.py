@@ -11,6 +11,9 @@ BOT_NAME = "bulletin"
 
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# One spider per configured source (`scrapy crawl cps`, `scrapy list`), built from the
+# kinds' spider classes in SPIDER_MODULES.
+SPIDER_LOADER_CLASS = "crawler.spiderloader.SourceSpiderLoader"
 
 # --- Politeness ----------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -45,6 +48,8 @@ TELNETCONSOLE_ENABLED = False
 
 # --- Components, in the order they act -------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: nothing goes to a real site under the placeholder contact address.
+    "crawler.middlewares.RequireContactMiddleware": 40,
     # Before anything else: an article already in the archive is not requested again.
     "crawler.middlewares.SkipStoredMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

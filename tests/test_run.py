@@ -121,7 +121,11 @@ def test_runs_lists_the_run_and_its_problems(ran: tuple[Bulletin, str, str]) -> 
     listing = bulletin.run("runs").stdout
     assert "finished with problems" in listing
     assert f"daily:{DAY}" in listing
-    assert listing.splitlines()[1].endswith("  sources failed: gone")  # the problems column
+    [row] = [x for x in listing.splitlines() if f"daily:{DAY}" in x]
+    assert "sources failed: gone" in row  # the problems column
+    # A source that yielded nothing says so in the run's problems, with what happened to it.
+    assert "gone: no articles found (requested " in row
+    assert "errors unreachable 1)" in row
 
 
 def test_stop_during_the_crawl_abandons_the_run_cleanly(tmp_path: Path, sample_server: SampleServer) -> None:

@@ -84,7 +84,7 @@ class ChinaDailySpider(BulletinSpider):
         # Top stories outside the dated list carry no date: the article page decides.
         for href in sel.css("a::attr(href)").getall():
             url = response.urljoin(href.strip())
-            if self.is_article_url(url) and self.belongs(url) and self.wanted(dated.get(url)):
+            if self.is_article_url(url) and self.keep(url, dated.get(url)):
                 yield self.article_request(url)
         next_page = sel.css(".next > a::attr(href), a.next::attr(href)").get()
         if next_page and depth < self.source.get("max_pages", 5):
@@ -115,7 +115,7 @@ class ChinaDailySpider(BulletinSpider):
                 url = "https:" + url
             published = _epoch_ms(record.get("publishTime"), self.zone)
             oldest = published if oldest is None or (published and published < oldest) else oldest
-            if not (url and self.is_article_url(url) and self.wanted(published)):
+            if not (url and self.is_article_url(url) and self.in_range(published)):
                 continue
             text = record.get("plainText") or ""
             if text.strip():

@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +18,7 @@ from parsel import Selector
 from scrapy.http import Request, Response
 
 from crawler.base import BulletinSpider
-from crawler.parsing import clean_space, decode, page_lang, paragraphs, parse_time
+from crawler.parsing import clean_space, decode, feed_items, page_lang, paragraphs, parse_time
 
 ARTICLE_PATH = re.compile(r"/(opa|usao-[a-z]+)/pr/[^/?#]+$")
 DATE_FORMATS = ("%A, %B %d, %Y", "%B %d, %Y")
@@ -72,7 +71,7 @@ class DojSpider(BulletinSpider):
             published = _epoch(record.get("date") or record.get("created"), self.zone)
             if published and (oldest is None or published < oldest):
                 oldest = published
-            if not (url and self.wanted(published)):
+            if not (url and self.in_range(published)):
                 continue
             paras = paragraphs(record.get("body") or "")
             if not paras:
@@ -94,12 +93,8 @@ class DojSpider(BulletinSpider):
     # -- RSS and detail pages -----------------------------------------------------------
 
     def parse_rss(self, response: Response) -> Iterable[Request]:
-        sel = Selector(text=decode(response), type="xml")
-        sel.remove_namespaces()
-        for item in sel.xpath("//item"):
-            url = clean_space(item.xpath("link/text()").get())
-            published = _rfc822(item.xpath("pubDate/text()").get())
-            if url and self.is_article_url(url) and self.belongs(url) and self.wanted(published):
+        for url, published in feed_items(response):
+            if self.is_article_url(url) and self.keep(url, published):
                 yield self.article_request(url)
 
     def parse_article(self, response: Response) -> Iterable[Any]:
@@ -136,11 +131,4 @@ def _iso(value: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
     except ValueError:
-        return None
-
-
-def _rfc822(value: str | None) -> datetime | None:
-    try:
-        return parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError):
         return None

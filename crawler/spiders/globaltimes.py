@@ -68,7 +68,7 @@ class GlobalTimesSpider(BulletinSpider):
     def _article_links(self, response: Response, sel: Selector) -> Iterable[Request]:
         for href in sel.css("a::attr(href)").getall():
             url = response.urljoin(href.strip())
-            if self.is_article_url(url) and self.belongs(url):
+            if self.is_article_url(url) and self.keep(url):
                 yield self.article_request(url)
 
     def parse_sitemap(self, response: Response) -> Iterable[Request]:
@@ -76,7 +76,7 @@ class GlobalTimesSpider(BulletinSpider):
             url = entry.get("loc", "")
             when = entry.get("lastmod") or entry.get("news", {}).get("publication_date")
             day = _date_prefix(when)
-            if self.is_article_url(url) and self.wanted(day):
+            if self.is_article_url(url) and self.in_range(day):
                 yield self.article_request(url)
 
     def search_request(self, term: str, page: int) -> Request:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from scrapy.exceptions import IgnoreRequest
@@ -134,3 +135,113 @@ def test_spiders_take_their_base_url_from_config(tmp_path: Path) -> None:
     [first, *_] = list(spider.discover())
     assert first.url.startswith("http://127.0.0.1:8999/")
     assert "127.0.0.1" in spider.allowed_domains
+
+
+def test_gbk_body_without_a_text_response_is_decoded_too() -> None:
+    # A plain Response (no declared text type): w3lib decodes it, and the GBK rule still applies.
+    from scrapy.http import Response
+
+    from crawler.parsing import decode
+
+    body = "<html><head><meta charset='utf-8'></head><body><p>国家安全机关 espionage</p></body></html>"
+    response = Response("http://127.0.0.1:1/x", body=body.encode("gbk"))
+    assert "国家安全机关" in decode(response)
+    assert decode(Response("http://127.0.0.1:1/y", body=body.encode("utf-8"))) == body
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("2025-03-07T11:30:00+08:00", datetime(2025, 3, 7, 11, 30, tzinfo=BEIJING)),
+        ("2025-03-07T03:30:00Z", datetime(2025, 3, 7, 3, 30, tzinfo=UTC)),
+        ("Fri, 07 Mar 2025 11:30:00 +0800", datetime(2025, 3, 7, 11, 30, tzinfo=BEIJING)),
+        ("2025-03-07T11:30:00", datetime(2025, 3, 7, 11, 30)),  # naive: the source's zone decides
+        ("2025-03-07", date(2025, 3, 7)),  # a day is not midnight
+        ("7 March 2025", None),
+        ("", None),
+    ],
+)
+def test_parse_stamp_keeps_the_offset_it_is_given(text: str, want: datetime | date | None) -> None:
+    from crawler.parsing import parse_stamp
+
+    got = parse_stamp(text)
+    assert got == want
+    assert type(got) is type(want)
+    if isinstance(want, datetime):
+        assert got.utcoffset() == want.utcoffset()  # type: ignore[union-attr]
+
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>a</title><link>/news/a</link><pubDate>Thu, 12 Jun 2025 14:05:00 +0100</pubDate></item>
+<item><title>b</title><link>https://other.example/b</link><pubDate>12 Jun 2025 14:05 EDT</pubDate></item>
+<item><title>no link</title></item>
+</channel></rss>"""
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+<entry><title>a</title><link rel="alternate" href="https://site.example/news/a"/><id>x</id>
+<updated>2025-03-07T11:30:00+08:00</updated></entry></feed>"""
+
+
+def test_feed_items_read_by_feedparser_keep_links_and_offsets() -> None:
+    from crawler.parsing import feed_items
+
+    rss = TextResponse(
+        "https://site.example/feed.xml", body=RSS, headers={"Content-Type": "application/rss+xml"}
+    )
+    assert list(feed_items(rss)) == [
+        ("https://site.example/news/a", datetime(2025, 6, 12, 14, 5, tzinfo=timezone(timedelta(hours=1)))),
+        ("https://other.example/b", datetime(2025, 6, 12, 14, 5, tzinfo=timezone(timedelta(hours=-4)))),
+    ]
+    atom = TextResponse("https://site.example/atom.xml", body=ATOM)
+    [(url, when)] = list(feed_items(atom))
+    assert url == "https://site.example/news/a"
+    assert when == datetime(2025, 3, 7, 11, 30, tzinfo=BEIJING)
+    assert when.utcoffset() == timedelta(hours=8)  # type: ignore[union-attr]
+
+
+def test_generic_page_giving_the_day_only_takes_the_feeds_time(tmp_path: Path) -> None:
+    from crawler.spiders.generic import GenericSpider
+
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[sources.cps]\nkind = "generic"\nfeeds = ["http://127.0.0.1:1/feed.xml"]\n'
+        'timezone = "Europe/London"\n'
+        'selectors = { title = "h1", body = "main article p", date = "time::attr(datetime)" }\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(config, env={})
+    crawler = get_crawler(GenericSpider, {"BULLETIN_SETTINGS": settings.to_dict()})
+    spider = GenericSpider.from_crawler(crawler, source="cps")
+    path = SITES / "cps" / "cps" / "news" / "restaurant-owner-fined-hygiene-breaches"
+    url = "http://127.0.0.1:1/cps/news/restaurant-owner-fined-hygiene-breaches"
+    feed_time = datetime(2025, 6, 11, 9, 30, tzinfo=timezone(timedelta(hours=1)))
+
+    def parsed(meta: dict[str, Any]) -> Article:
+        response = HtmlResponse(url, body=path.read_bytes(), request=Request(url, meta=meta))
+        [article] = list(spider.parse_article(response))
+        return article
+
+    assert parsed({"bulletin_feed_time": feed_time}).published_at == feed_time
+    # Without a feed, the day in the site's zone: midnight London time, not UTC.
+    alone = parsed({}).published_at
+    assert alone == datetime(2025, 6, 11, tzinfo=ZoneInfo("Europe/London"))
+
+
+@pytest.mark.parametrize(
+    ("contact", "blocked"), [("bulletin-watch@example.org", True), ("me@desk.co.uk", False)]
+)
+def test_no_request_reaches_a_real_host_under_the_placeholder_contact(contact: str, blocked: bool) -> None:
+    """The per-request guard: a back-fill search host or a redirect elsewhere, not only the start URLs."""
+    from crawler.middlewares import RequireContactMiddleware
+
+    settings = load_settings(env={"BULLETIN_CRAWL_CONTACT": contact})
+    crawler = get_crawler(GlobalTimesSpider, {"BULLETIN_SETTINGS": settings.to_dict()})
+    crawler.spider = GlobalTimesSpider.from_crawler(crawler)
+    middleware = RequireContactMiddleware(crawler)
+    assert middleware.process_request(Request("http://127.0.0.1:8123/china/")) is None
+    real = Request("https://search.globaltimes.cn/SearchCtrl?tempkey=spy")
+    if blocked:
+        with pytest.raises(IgnoreRequest):
+            middleware.process_request(real)
+        assert crawler.stats.get_value("bulletin/errors/placeholder_contact") == 1
+    else:
+        assert middleware.process_request(real) is None
