@@ -113,7 +113,7 @@ _PRISON_AFTER = re.compile(
     r"^\s*(?:['\u2019]s?\s+)?(?:(?:in|of)\s+)?(?:federal\s+|fixed-term\s+|a\s+)?"
     r"(?:prison|jail|imprisonment|behind\s+bars|incarceration|detention)"
     r"(?:\s+(?:term|sentence))?\b"
-    r"|^\s*(?:prison\s+|jail\s+)?(?:sentence|term)\b",
+    r"|^\s*(?:suspended\s+)?(?:prison\s+|jail\s+)?(?:sentence|term)\b",
     re.I,
 )
 _PRISON_BEFORE = re.compile(
@@ -132,6 +132,8 @@ _PRISON_BEFORE = re.compile(
 _RECEIVED_BEFORE = re.compile(
     r"\b(?:received|receives|got|given|handed|gave|awarded|jailed|imprisoned)\s+(?:a\s+|an\s+)?$", re.I
 )
+# "The court gave Yueh (...) 10 months and Chou 14 months": a term after "gave" and a person.
+_GAVE_BEFORE = re.compile(r"\b(?:gave|handed|awarded)\s+(?!(?:a|an|the|his|her)\b)[^.;]{1,80}?\s$", re.I)
 _CLAUSE_END_AFTER = re.compile(r"^\s*(?:[.,;]|for\b|on\b|after\b|in\b|$)")
 _LIST_BEFORE = re.compile(
     rf"{_D}(?:\s+(?:in\s+prison|of\s+imprisonment|imprisonment))?\s*(?:,\s*and|,|and)\s*$", re.I
@@ -381,7 +383,9 @@ class PenaltyFinder:
                     continue
             tail = _PRISON_AFTER.match(after)
             listed = _LIST_BEFORE.search(before) and any(abs(m.start() - e) < 40 for e in accepted_ends)
-            received = _RECEIVED_BEFORE.search(before) and _CLAUSE_END_AFTER.match(after)
+            received = (_RECEIVED_BEFORE.search(before) or _GAVE_BEFORE.search(before)) and (
+                _CLAUSE_END_AFTER.match(after) or after.lstrip().startswith("and ")
+            )
             if not (tail or _PRISON_BEFORE.search(before) or listed or received):
                 continue
             months = parse_duration(m.group(0))

@@ -15,8 +15,11 @@ from spacy.tokens import Doc
 from spacy.util import minibatch
 
 from nlp.components.common import PENALTIES_KEY, RELEVANCE_CAT, SUBJECTS_KEY, check_config, read_patterns
+from nlp.components.subjects import FALLBACK_FLAG
 
 logger = logging.getLogger(__name__)
+
+FULL_VOTE_TOKENS = 300
 
 
 @Language.factory(
@@ -139,7 +142,10 @@ class RelevanceScorer:
                 score += weight * min(hits, 3) ** 0.5
         vote = doc.cats.get(self.classifier_label)
         if vote is not None:
-            score += self.classifier_weight * (2.0 * float(vote) - 1.0)
+            # A bag-of-words vote on a short text is mostly its bias: its weight grows with
+            # the length, in full from FULL_VOTE_TOKENS tokens (a short news story).
+            weight = self.classifier_weight * min(1.0, len(doc) / FULL_VOTE_TOKENS)
+            score += weight * (2.0 * float(vote) - 1.0)
         vetoed = any(len(rx.findall(text)) >= n for n, rx in self.vetoes)
         doc.user_data["bulletin_relevance"] = score
         z = max(-50.0, min(50.0, (score - self.threshold) / self.scale))
@@ -148,7 +154,8 @@ class RelevanceScorer:
             probability *= 0.4
         if vetoed:
             probability /= 3.0
-        if not len(doc.spans.get(SUBJECTS_KEY, [])) and not len(doc.spans.get(PENALTIES_KEY, [])):
+        someone = len(doc.spans.get(SUBJECTS_KEY, [])) and not doc.user_data.get(FALLBACK_FLAG)
+        if not someone and not len(doc.spans.get(PENALTIES_KEY, [])):
             # Nobody charged, sentenced or recruited: an advisory, an explainer, a rules story
             # far more often than a case. Kept below the line, while the score still shows a
             # reviewer how case-like the text reads.

@@ -51,6 +51,7 @@ _GROUP_SIZE = {
     "four": 4,
     "five": 5,
 }
+FALLBACK_FLAG = "bulletin_subjects_fallback"
 _TOPIC_REACH = 400  # characters: about two sentences
 # Gender is not tracked: bulletins rarely interleave a man and a woman between mentions.
 _PRONOUNS = frozenset({"he", "him", "himself", "she", "her", "herself"})
@@ -131,7 +132,9 @@ class SubjectFinder:
         # "Petty Officer Ryan Cole": a rank before a name is not an official's title.
         self.rank_tail = re.compile(rf"(?:(?i:{ranks})\s+)+$")
         self.title_after = re.compile(
-            rf"^\s*,\s*(?:(?:a|an|the|who\s+is|who\s+was)\s+)?(?:[\w.'-]+\s+){{0,4}}?(?:{titles})\b",
+            # "X, formerly head of ..." / "X, a former director": a past post, not an official's.
+            rf"^\s*,\s*(?!(?:a\s+|an\s+|the\s+)?(?:former|formerly|ex-|retired|onetime|then)\b)"
+            rf"(?:(?:a|an|the|who\s+is|who\s+was)\s+)?(?:[\w.'-]+\s+){{0,4}}?(?:{titles})\b",
             re.I,
         )
         lead = (
@@ -157,6 +160,7 @@ class SubjectFinder:
         self.not_names = {t.casefold() for t in terms(rows, "not_a_name")}
         self.non_person_words = {t.casefold() for t in terms(rows, "non_person_word")}
         self.name_openers = {t.casefold() for t in terms(rows, "name_opener")}
+        self.org_suffixes = {t.casefold() for t in terms(rows, "org_suffix")}
         handler_after = "|".join(r["regex"] for r in rows if r.get("kind") == "handler_after")
         handler_before = "|".join(r["regex"] for r in rows if r.get("kind") == "handler_before")
         # "Zhou, who prosecutors said was an MSS officer, was not charged": past a relative clause too.
@@ -216,6 +220,8 @@ class SubjectFinder:
         if not name or not _NAME_OK.match(name) or any(c.isdigit() for c in name):
             return None
         if name.casefold() in self.not_names or name.isupper():
+            return None
+        if len(name.split()) > 1 and name.split()[-1].casefold().strip(".") in self.org_suffixes:
             return None
         return name
 
@@ -361,6 +367,8 @@ class SubjectFinder:
                 others = [c for c in others if len(c.mentions) >= 2]
             if others:
                 subjects = [max(others, key=lambda c: (len(c.mentions), -c.first))]
+                # A guess, not a cue: relevance does not count it as someone in a case.
+                doc.user_data[FALLBACK_FLAG] = True
         subjects.sort(key=lambda c: c.first)
         others = [
             c

@@ -267,3 +267,26 @@ def test_the_aerospace_article_reaches_the_digest(tmp_path: Path) -> None:
     text = md.read_text(encoding="utf-8")
     assert "Former aerospace engineer jailed for seven years" in text
     assert "Liang" in text
+
+
+def test_terms_given_with_the_person_between(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "A Taipei court convicted three retired officers of spying for China. The court gave "
+        "retired colonel Hsu Ming-de (許明德) 16 months and retired major Wu Pei-lin (吳佩琳) 11 months. "
+        "Businessman Tang Yu-hsuan was handed a two-year suspended sentence.",
+    )
+    got = _penalties(record)
+    assert ("Hsu Ming-de", "imprisonment", 16) in got
+    assert ("Wu Pei-lin", "imprisonment", 11) in got
+    assert ("Tang Yu-hsuan", "imprisonment", 24) in got
+
+
+def test_an_organisation_tagged_as_a_person_is_not_a_subject(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "Zhou Jianping, formerly head of the Beijing-based Hengda Law Firm, was given seven years in "
+        "prison for subversion of state power.",
+    )
+    assert record["subjects"] == ["Zhou Jianping"]
+    assert ("Zhou Jianping", "imprisonment", 84) in _penalties(record)
