@@ -26,9 +26,11 @@ test: $(INSTALLED)
 test-fast: $(INSTALLED)
 	$(PY) -m pytest -m "not slow"
 
+## lint: ruff check, ruff format --check and mypy (strict; its config is in pyproject.toml)
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 ## bench: the three benchmarks (crawl, extract, digest), each against a bare baseline
 bench: $(INSTALLED)
@@ -37,7 +39,7 @@ bench: $(INSTALLED)
 	$(PY) bench/digest.py
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache
+	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache .mypy_cache
 
 ## train: rebuild the shipped classifiers (relevance, tactics) from the repository's article sets
 train: $(INSTALLED)

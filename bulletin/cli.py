@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import click
 from rich.console import Console
@@ -93,14 +93,15 @@ def _remember(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 CONFIG_HELP = "TOML config file (default: $BULLETIN_CONFIG or ~/.config/bulletin/config.toml)."
 DB_HELP = "SQLite archive (default: store.path, $BULLETIN_DB)."
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def with_settings(command: F) -> F:
+def with_settings(command: Callable[Concatenate[Settings, P], R]) -> Callable[P, R]:
     """Accept --config/--db after the subcommand too, and pass the settings as first argument."""
 
     @functools.wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
         return command(click.get_current_context().ensure_object(State).settings(), *args, **kwargs)
 
     run = click.option(
@@ -114,7 +115,7 @@ def with_settings(command: F) -> F:
         callback=_remember,
         help=CONFIG_HELP,
     )(run)
-    return run  # type: ignore[return-value]
+    return run
 
 
 def console(err: bool = False) -> Console:

@@ -158,9 +158,8 @@ class Settings:
 
     @property
     def user_agent(self) -> str:
-        return self.values["crawl.user_agent"].format(
-            version=__version__, contact=self.values["crawl.contact"]
-        )
+        template: str = self.values["crawl.user_agent"]
+        return template.format(version=__version__, contact=self.values["crawl.contact"])
 
     @property
     def contact_problem(self) -> str | None:

@@ -83,8 +83,10 @@ def _json_lines(text: str, source: str) -> Iterator[dict[str, Any]]:
 
 def _html(page: str, name: str) -> dict[str, Any]:
     import trafilatura
+    from trafilatura.settings import Document
 
-    doc = trafilatura.bare_extraction(page, with_metadata=True, include_comments=False)
+    extracted = trafilatura.bare_extraction(page, with_metadata=True, include_comments=False)
+    doc = extracted if isinstance(extracted, Document) else None  # a dict only with as_dict=True
     soup = BeautifulSoup(page, "lxml")
     title = (doc.title if doc is not None else None) or (
         soup.title.get_text(strip=True) if soup.title else None

@@ -42,7 +42,7 @@ RUNNER = "bulletin.run:run_pipeline"
 STOPPING = threading.Event()
 
 
-class _Scheduler(BackgroundScheduler):
+class _Scheduler(BackgroundScheduler):  # type: ignore[misc]  # APScheduler 3 is untyped: its classes are Any
     """APScheduler 3.11's BackgroundScheduler, minus a shutdown race.
 
     ``shutdown()`` marks the scheduler stopped and then wakes its thread, which runs one
@@ -51,10 +51,12 @@ class _Scheduler(BackgroundScheduler):
     A stopped scheduler processes nothing here.
     """
 
-    def _process_jobs(self):  # type: ignore[no-untyped-def]
+    def _process_jobs(self) -> float | None:
+        """Seconds until the next due job (None: none), as APScheduler's own."""
         if self.state == STATE_STOPPED:
             return None
-        return super()._process_jobs()
+        wait: float | None = super()._process_jobs()
+        return wait
 
 
 def scheduled_run(settings_data: dict[str, Any], runner: str = RUNNER, send: bool = False) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, ClassVar, Self
 
 import scrapy
@@ -92,6 +92,15 @@ class BulletinSpider(scrapy.Spider):
 
     # Article URLs of these sources never need their query string to select content.
     keep_query: ClassVar[bool] = False
+
+    # Set by from_crawler(), once the crawler's settings are known.
+    config: Settings
+    source: SourceConfig
+    base_url: str
+    zone: tzinfo
+    allowed_domains: list[str]
+    # The store's run this crawl's figures go to: set by RecordRunStats when the spider opens.
+    run_id: int | None = None
 
     def __init__(
         self,
@@ -271,7 +280,7 @@ def source_domains(source: SourceConfig, url: str | None = None) -> list[str]:
 
 def error_kind(failure: Failure) -> str:
     """A short, stable name for why a request failed (the summary's error columns)."""
-    if failure.check(HttpError):
+    if isinstance(failure.value, HttpError):
         return f"http_{failure.value.response.status}"
     if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError):
         return "timeout"
@@ -282,3 +291,11 @@ def error_kind(failure: Failure) -> str:
     if failure.check(ResponseDataLossError, DownloadFailedError, ResponseFailed, ConnectionLost):
         return "connection_lost"
     return type(failure.value).__name__
+
+
+def running_spider(crawler: Crawler) -> BulletinSpider:
+    """The crawler's spider, for the pipelines, middlewares and extensions that read its source."""
+    spider = crawler.spider
+    if not isinstance(spider, BulletinSpider):
+        raise TypeError(f"bulletin components run only under a BulletinSpider, not {spider!r}")
+    return spider

@@ -11,10 +11,10 @@ from twisted.internet import task
 
 from bulletin.records import CrawlStats
 from bulletin.store import Store
+from crawler.base import running_spider
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-    from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class ReportProgress:
         self.loop.start(self.interval, now=False)
 
     def report(self) -> None:
-        spider = self.crawler.spider
+        spider = running_spider(self.crawler)
         s = crawl_stats(spider.source_name, self.crawler.stats.get_stats())
         logger.info(
             "%s: %d requested, %d new, %d duplicates, %d skipped, %d dropped, %d errors",
@@ -114,7 +114,7 @@ class RecordRunStats:
         return ext
 
     def spider_opened(self) -> None:
-        spider = self.crawler.spider
+        spider = running_spider(self.crawler)
         spider.run_id = self.crawler.settings.getint("BULLETIN_RUN_ID") or None
         if spider.run_id is None:
             with Store.open(spider.config.db_path) as store:
@@ -122,11 +122,13 @@ class RecordRunStats:
             self.own_run = True
 
     def spider_closed(self, reason: str) -> None:
-        spider = self.crawler.spider
-        stats: StatsCollector | None = self.crawler.stats
-        summary = crawl_stats(spider.source_name, stats.get_stats())
+        spider = running_spider(self.crawler)
+        run_id = spider.run_id
+        if run_id is None:
+            raise RuntimeError("RecordRunStats: spider closed before spider_opened gave it a run")
+        summary = crawl_stats(spider.source_name, self.crawler.stats.get_stats())
         with Store.open(spider.config.db_path) as store:
-            store.record_source_stats(spider.run_id, summary)
+            store.record_source_stats(run_id, summary)
             if self.own_run:
-                store.finish_run(spider.run_id, "finished" if reason == "finished" else reason)
-        logger.info("%s: run %d recorded (%s)", spider.source_name, spider.run_id, reason)
+                store.finish_run(run_id, "finished" if reason == "finished" else reason)
+        logger.info("%s: run %d recorded (%s)", spider.source_name, run_id, reason)

@@ -11,9 +11,11 @@ from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
+from scrapy.settings import BaseSettings
 
 from bulletin.store import Store
 from bulletin.urls import host_of, is_loopback
+from crawler.base import BulletinSpider, running_spider
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -72,7 +74,7 @@ class SkipStoredMiddleware:
 
     def spider_opened(self) -> None:
         spider = self.crawler.spider
-        if not getattr(spider, "refresh", False) and hasattr(spider, "config"):
+        if isinstance(spider, BulletinSpider) and not spider.refresh:
             self.store = Store.open(spider.config.db_path)
 
     def spider_closed(self) -> None:
@@ -86,7 +88,7 @@ class SkipStoredMiddleware:
         if self.store.has_url(url):
             self.crawler.stats.inc_value("bulletin/skipped/already_stored")
             raise IgnoreRequest(f"already stored: {url}")
-        if self.crawler.spider.stores_only_relevant and self.store.passed_over(url):
+        if running_spider(self.crawler).stores_only_relevant and self.store.passed_over(url):
             self.crawler.stats.inc_value("bulletin/skipped/passed_over")
             raise IgnoreRequest(f"passed over before as irrelevant: {url}")
 
@@ -99,12 +101,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
     to ``RETRY_BACKOFF_MAX``), +-25 %, without holding a download slot.
     """
 
-    def __init__(self, settings):  # type: ignore[no-untyped-def]
+    def __init__(self, settings: BaseSettings):
         super().__init__(settings)
         self.base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
         self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
 
-    def _retry(self, request: Request, reason):  # type: ignore[no-untyped-def]
+    def _retry(self, request: Request, reason: str | Exception | type[Exception]) -> Request | None:
         retry = super()._retry(request, reason)
         if retry is not None and self.base > 0:
             attempt = retry.meta.get("retry_times", 1)

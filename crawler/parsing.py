@@ -136,7 +136,7 @@ def feed_items(response: Response) -> Iterator[tuple[str, datetime | date | None
     its own offset survives; feedparser's ``*_parsed`` values are UTC ``struct_time``s
     that drop it, and are used only for the date formats ``parse_stamp`` cannot read.
     """
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
     feed = feedparser.parse(
         response.body, response_headers={"content-location": response.url, "content-type": content_type}
     )
@@ -153,7 +153,7 @@ def _entry_time(entry: Any) -> datetime | date | None:
             return moment
         parsed = entry.get(f"{key}_parsed")
         if parsed:
-            return datetime(*parsed[:6], tzinfo=UTC)
+            return datetime(*parsed[:6]).replace(tzinfo=UTC)
     return None
 
 

@@ -9,6 +9,7 @@ kind's spider named after the source; ``scrapy list`` lists the sources.
 
 from __future__ import annotations
 
+import builtins
 from typing import TYPE_CHECKING, Self
 
 from scrapy.spiderloader import SpiderLoader
@@ -39,7 +40,9 @@ class SourceSpiderLoader:
             if source is None:
                 known = ", ".join(self.config.sources) or "none"
                 raise KeyError(f"Spider not found: {spider_name} (configured sources: {known})")
-            kind: type[BulletinSpider] = self.kinds.load(source.kind)  # type: ignore[assignment]
+            kind = self.kinds.load(source.kind)
+            if not issubclass(kind, BulletinSpider):
+                raise TypeError(f"source kind {source.kind!r} is {kind.__name__}, not a BulletinSpider")
             # A subclass, not the kind's class with a changed name: two sources of one kind
             # may run in one process.
             self._classes[spider_name] = type(
@@ -52,7 +55,7 @@ class SourceSpiderLoader:
     def list(self) -> list[str]:
         return list(self.config.sources)
 
-    def find_by_request(self, request: Request) -> list[str]:
+    def find_by_request(self, request: Request) -> builtins.list[str]:  # `list` is the method above
         """Sources whose domains cover the request's host (`scrapy fetch`, `scrapy shell`)."""
         from bulletin.urls import host_matches, host_of
         from crawler.base import source_domains

@@ -8,10 +8,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import SpanRuler
 from spacy.tokens import Doc
 
 import nlp.components  # noqa: F401  (registers the bulletin_* factories without entry points)
@@ -96,13 +97,13 @@ def add_components(nlp: Language, models: Path | None = MODELS) -> Language:
             "phrase_matcher_attr": "LOWER",
         },
     )
-    entity_ruler.initialize(lambda: [], nlp=nlp, patterns=read_patterns("entities.jsonl"))
+    cast(SpanRuler, entity_ruler).initialize(lambda: [], nlp=nlp, patterns=read_patterns("entities.jsonl"))
     tactic_ruler = nlp.add_pipe(
         "span_ruler",
         name="bulletin_tactic_ruler",
         config={"spans_key": TACTIC_CUES_KEY, "phrase_matcher_attr": "LOWER"},
     )
-    tactic_ruler.initialize(lambda: [], nlp=nlp, patterns=read_patterns("tactics.jsonl"))
+    cast(SpanRuler, tactic_ruler).initialize(lambda: [], nlp=nlp, patterns=read_patterns("tactics.jsonl"))
     nlp.add_pipe("bulletin_subjects")
     nlp.add_pipe("bulletin_penalties")
     nlp.add_pipe("bulletin_tactics", config={"classifier": "" if models is None else str(models / "tactics")})

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import email
+import email.policy
 import socket
 from collections.abc import Iterator
-from email.message import Message
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -16,10 +17,10 @@ from digest.deliver import DeliveryError, build_message, send
 
 class Inbox:
     def __init__(self) -> None:
-        self.messages: list[Message] = []
+        self.messages: list[EmailMessage] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
 
 
@@ -55,9 +56,7 @@ def test_digest_arrives_as_one_html_message_with_a_text_alternative(smtp_server:
     assert received["Subject"] == "Digest: 2026-11-26, 2 new cases"
     assert received["To"] == "analyst@example.org, desk@example.org"
     assert received.get_content_type() == "multipart/alternative"
-    parts = {
-        part.get_content_type(): part.get_payload(decode=True).decode() for part in received.get_payload()
-    }
+    parts = {part.get_content_type(): part.get_content() for part in received.iter_parts()}
     assert parts["text/plain"].strip() == "Feng & Jiang"
     assert parts["text/html"].strip() == "<p>Feng &amp; Jiang</p>"
     assert received["Message-ID"].endswith("@example.org>")

@@ -206,7 +206,7 @@ def test_an_update_never_moves_the_first_stored_time(store, clock):
     assert daily(store, MONDAY + timedelta(3), at(MONDAY + timedelta(4), 7)) == []
 
 
-def test_migration_gives_stored_articles_their_fetch_time(tmp_path: Path):
+def test_migration_gives_stored_articles_their_fetch_time(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     with Store.open(path) as store:
         store.conn.execute("DELETE FROM schema_migrations WHERE version >= 5")
@@ -250,7 +250,9 @@ def test_failed_sources_are_those_of_the_digests_own_window(store, clock):
     assert build_digest(store, report, now=at(MONDAY + timedelta(5), 7)).failed_sources == ("globaltimes",)
 
 
-def test_the_stable_feed_is_written_beside_the_dated_files(store, clock, tmp_path: Path):
+def test_the_stable_feed_is_written_beside_the_dated_files(
+    store: Store, clock: Clock, tmp_path: Path
+) -> None:
     url = "https://watch.example.org/feed.atom"
     written = []
     for offset in range(3):
@@ -276,7 +278,7 @@ def test_the_stable_feed_is_written_beside_the_dated_files(store, clock, tmp_pat
     assert build_feed(store, again) is None
 
 
-def test_feed_entry_ids_survive_a_rebuild_of_the_database(tmp_path: Path):
+def test_feed_entry_ids_survive_a_rebuild_of_the_database(tmp_path: Path) -> None:
     """The same articles crawled into a fresh archive in another order get new row ids but
     keep their entry ids."""
     urls = [f"https://www.globaltimes.cn/page/2026/{n}.shtml" for n in range(4)]
@@ -306,7 +308,7 @@ def test_feed_entry_ids_survive_a_rebuild_of_the_database(tmp_path: Path):
     assert first == rebuilt == sorted(f"tag:bulletin-watch,2026:{url}" for url in urls)
 
 
-def test_a_feed_url_that_is_not_http_is_refused(store, tmp_path: Path):
+def test_a_feed_url_that_is_not_http_is_refused(store: Store, tmp_path: Path) -> None:
     period = Period("daily", "daily:x", at(MONDAY, 0), at(MONDAY, 24))
     digest = build_digest(store, period, now=at(MONDAY, 10))
     with pytest.raises(BulletinError, match=r"digest.feed_url must be an http\(s\) URL"):

@@ -40,7 +40,7 @@ def declared(requirements: Iterable[str]) -> set[str]:
 
 def imported_names(source: str) -> set[str]:
     """Top-level names of a module's absolute imports, wherever they sit (lazy imports too)."""
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names.update(alias.name.partition(".")[0] for alias in node.names)

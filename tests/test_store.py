@@ -70,7 +70,9 @@ def test_new_then_unchanged_then_updated(store: Store) -> None:
     [stored] = list(store.articles())
     assert stored.text.endswith("appended.")
     assert stored.published_at == article().published_at
+    assert stored.published_at is not None
     assert stored.published_at.utcoffset() == timedelta(hours=8)
+    assert stored.id is not None
     assert store.raw_html(stored.id) == "<html>page</html>"
 
 

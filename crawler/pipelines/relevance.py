@@ -10,6 +10,7 @@ from scrapy.exceptions import DropItem
 from bulletin.records import Article
 from bulletin.relevance import relevance
 from bulletin.store import Store
+from crawler.base import running_spider
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -32,14 +33,14 @@ class ScoreRelevancePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        self.store = Store.open(self.crawler.spider.config.db_path)
+        self.store = Store.open(running_spider(self.crawler).config.db_path)
 
     def close_spider(self) -> None:
         if self.store is not None:
             self.store.close()
 
     def process_item(self, item: Article) -> Article:
-        spider = self.crawler.spider
+        spider = running_spider(self.crawler)
         relevant, score = relevance(item.title, item.text, spider.config["crawl.relevance_threshold"])
         if spider.stores_only_relevant and not relevant:
             self.crawler.stats.inc_value("bulletin/dropped/irrelevant")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Self
 from bulletin.records import Article
 from bulletin.similarity import signature
 from bulletin.store import Store
+from crawler.base import running_spider
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -33,7 +34,7 @@ class StoreArticlePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        self.store = Store.open(self.crawler.spider.config.db_path)
+        self.store = Store.open(running_spider(self.crawler).config.db_path)
 
     def close_spider(self) -> None:
         if self.store is not None:
@@ -42,7 +43,7 @@ class StoreArticlePipeline:
     def process_item(self, item: Article) -> Article:
         if self.store is None:
             raise RuntimeError("StoreArticlePipeline got an item before open_spider")
-        spider = self.crawler.spider
+        spider = running_spider(self.crawler)
         stored = self.store.has_url(item.url)
         if stored and not spider.refresh:
             # An API record (China Daily search, DOJ) for an article already archived:
@@ -53,7 +54,7 @@ class StoreArticlePipeline:
         story = None
         if not stored:
             story = self.store.find_story(item, sig, spider.config["crawl.similarity_threshold"])
-        saved = self.store.save_article(item, getattr(spider, "run_id", None), sig, story_id=story)
+        saved = self.store.save_article(item, spider.run_id, sig, story_id=story)
         outcome = "duplicate" if saved.status == "new" and story is not None else saved.status
         self.crawler.stats.inc_value(f"bulletin/stored/{outcome}")
         logger.debug("stored %s (%s, story %d)", item.url, outcome, saved.story_id)

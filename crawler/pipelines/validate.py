@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Self
 from scrapy.exceptions import DropItem
 
 from bulletin.records import Article
+from crawler.base import running_spider
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -27,7 +28,7 @@ class ValidateArticlePipeline:
         return cls(crawler)
 
     def process_item(self, item: Article) -> Article:
-        spider = self.crawler.spider
+        spider = running_spider(self.crawler)
         if not item.title:
             self._drop("not_article", item)
         if len(item.text.split()) < MIN_WORDS:

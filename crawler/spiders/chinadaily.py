@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Self
 from urllib.parse import urlencode
 
@@ -35,6 +35,7 @@ class ChinaDailySpider(BulletinSpider):
     """
 
     name = "chinadaily"
+    search_started: bool
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -200,7 +201,7 @@ class ChinaDailySpider(BulletinSpider):
         )
 
 
-def _day(text: str | None):  # type: ignore[no-untyped-def]
+def _day(text: str | None) -> date | None:
     try:
         return datetime.strptime(clean_space(text), "%Y-%m-%d").date() if text else None
     except ValueError:

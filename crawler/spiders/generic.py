@@ -20,6 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from scrapy.utils.sitemap import Sitemap
+from trafilatura.settings import Document
 
 from crawler.base import BulletinSpider
 from crawler.parsing import aware, clean_space, decode, feed_items, page_lang, paragraphs, parse_stamp
@@ -27,7 +28,7 @@ from crawler.parsing import aware, clean_space, decode, feed_items, page_lang, p
 # htmldate and trafilatura give a date only unless asked for the time; with this format
 # a page's `2025-03-07T11:30:00+08:00` comes back whole, offset included.
 FULL_TIME = "%Y-%m-%dT%H:%M:%S%z"
-DATE_PARAMS = {"original_date": True, "outputformat": FULL_TIME}
+DATE_PARAMS: dict[str, Any] = {"original_date": True, "outputformat": FULL_TIME}
 
 
 class GenericSpider(BulletinSpider):
@@ -145,7 +146,7 @@ class GenericSpider(BulletinSpider):
                 include_comments=False,
                 date_extraction_params=DATE_PARAMS,
             )
-            if doc is None:
+            if not isinstance(doc, Document):  # None: nothing extracted (a dict only with as_dict)
                 title, paras, byline = "", [], None
             else:
                 title = doc.title or ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
@@ -113,20 +113,20 @@ class GlobalTimesSpider(BulletinSpider):
         stamp = clean_space(sel.css("span.pub_time").xpath("string()").get())
         published = _stamp_time(PUBLISHED, stamp, self.zone)
         byline = clean_space(sel.css("span.byline").xpath("string()").get())
-        byline = re.sub(r"^By\s+", "", byline) or sel.css("meta#MetaAuthor::attr(content)").get()
+        author = re.sub(r"^By\s+", "", byline) or sel.css("meta#MetaAuthor::attr(content)").get()
         yield self.make_article(
             response.meta.get("bulletin_url", response.url),
             title,
             paras,
             published,
             raw_html=html,
-            byline=byline or None,
+            byline=author or None,
             section=clean_space(sel.css("div.article_column").xpath("string()").get()) or None,
             lang=page_lang(sel),
         )
 
 
-def _stamp_time(pattern: re.Pattern[str], stamp: str, zone: Any):  # type: ignore[no-untyped-def]
+def _stamp_time(pattern: re.Pattern[str], stamp: str, zone: tzinfo) -> datetime | None:
     found = pattern.search(stamp)
     return parse_time(found.group(1), TIME_FORMATS, zone) if found else None
 

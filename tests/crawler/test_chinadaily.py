@@ -36,7 +36,9 @@ def test_api_records_with_full_text_are_not_fetched(
         stored = stored_by_path(store, sample_server.base("chinadaily"))
         [stats] = store.run_stats(store.runs(1)[0]["id"])
         for path in api_only:
-            assert store.raw_html(stored[path].id) == ""  # came from the API, no page
+            article_id = stored[path].id
+            assert article_id is not None
+            assert store.raw_html(article_id) == ""  # came from the API, no page
     assert "http_404" in stats.error_kinds  # only the dead listing link, not the API-only paths
     assert stats.error_kinds["http_404"] == 1
 

@@ -2,34 +2,45 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from bulletin.sample_server import SampleServer
+from bulletin.store import Store
 from tests.conftest import Bulletin, make_bulletin
 from tests.crawler.oracle import check, stored_by_path
 
 pytestmark = pytest.mark.slow
 
 
+@dataclass
+class Crawled:
+    """The module's crawl: its archive and what it printed."""
+
+    bulletin: Bulletin
+    output: str
+
+    def store(self) -> Store:
+        return self.bulletin.store()
+
+
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory, sample_server: SampleServer) -> Bulletin:
+def crawled(tmp_path_factory: pytest.TempPathFactory, sample_server: SampleServer) -> Crawled:
     bulletin = make_bulletin(tmp_path_factory.mktemp("doj"), sample_server)
-    proc = bulletin.run("crawl", "doj")
-    bulletin.output = proc.stdout  # type: ignore[attr-defined]
-    return bulletin
+    return Crawled(bulletin, bulletin.run("crawl", "doj").stdout)
 
 
 def test_every_expected_release_is_stored(
-    crawled: Bulletin, expected: dict[str, Any], sample_server: SampleServer
+    crawled: Crawled, expected: dict[str, Any], sample_server: SampleServer
 ) -> None:
     with crawled.store() as store:
         assert check(store, sample_server.base("doj"), expected["doj"]["article"]) == []
 
 
 def test_challenge_page_is_reported_blocked_not_stored(
-    crawled: Bulletin, expected: dict[str, Any], sample_server: SampleServer
+    crawled: Crawled, expected: dict[str, Any], sample_server: SampleServer
 ) -> None:
     [awkward] = expected["doj"]["awkward"]
     with crawled.store() as store:
@@ -38,7 +49,7 @@ def test_challenge_page_is_reported_blocked_not_stored(
     assert awkward["path"] not in stored
     assert stats.dropped.get("challenge") == 1
     assert stats.blocked
-    assert "doj [blocked]" in crawled.output  # type: ignore[attr-defined]
+    assert "doj [blocked]" in crawled.output
 
 
 def test_only_relevant_keeps_security_cases(
@@ -67,7 +78,10 @@ def test_since_and_until_keep_only_releases_in_the_range(
     }
     assert want
     assert set(stored) == want
-    assert all("2025-03-01" <= a.published_at.date().isoformat() <= "2025-03-05" for a in stored.values())
+    assert all(
+        a.published_at is not None and "2025-03-01" <= a.published_at.date().isoformat() <= "2025-03-05"
+        for a in stored.values()
+    )
 
 
 def test_irrelevant_releases_are_not_requested_again_while_only_relevant(

@@ -52,6 +52,7 @@ def page(site: str, path: str, content_type: str = "text/html; charset=utf-8") -
 
 def parse(spider: BulletinSpider, response: HtmlResponse) -> Article:
     [article] = list(spider.parse_article(response))
+    assert isinstance(article, Article)
     return article
 
 
@@ -168,7 +169,8 @@ def test_parse_stamp_keeps_the_offset_it_is_given(text: str, want: datetime | da
     assert got == want
     assert type(got) is type(want)
     if isinstance(want, datetime):
-        assert got.utcoffset() == want.utcoffset()  # type: ignore[union-attr]
+        assert isinstance(got, datetime)
+        assert got.utcoffset() == want.utcoffset()
 
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
@@ -195,7 +197,8 @@ def test_feed_items_read_by_feedparser_keep_links_and_offsets() -> None:
     [(url, when)] = list(feed_items(atom))
     assert url == "https://site.example/news/a"
     assert when == datetime(2025, 3, 7, 11, 30, tzinfo=BEIJING)
-    assert when.utcoffset() == timedelta(hours=8)  # type: ignore[union-attr]
+    assert isinstance(when, datetime)
+    assert when.utcoffset() == timedelta(hours=8)
 
 
 def test_generic_page_giving_the_day_only_takes_the_feeds_time(tmp_path: Path) -> None:
@@ -218,6 +221,7 @@ def test_generic_page_giving_the_day_only_takes_the_feeds_time(tmp_path: Path) -
     def parsed(meta: dict[str, Any]) -> Article:
         response = HtmlResponse(url, body=path.read_bytes(), request=Request(url, meta=meta))
         [article] = list(spider.parse_article(response))
+        assert isinstance(article, Article)
         return article
 
     assert parsed({"bulletin_feed_time": feed_time}).published_at == feed_time
@@ -237,11 +241,12 @@ def test_no_request_reaches_a_real_host_under_the_placeholder_contact(contact: s
     crawler = get_crawler(GlobalTimesSpider, {"BULLETIN_SETTINGS": settings.to_dict()})
     crawler.spider = GlobalTimesSpider.from_crawler(crawler)
     middleware = RequireContactMiddleware(crawler)
-    assert middleware.process_request(Request("http://127.0.0.1:8123/china/")) is None
+    middleware.process_request(Request("http://127.0.0.1:8123/china/"))  # loopback: no IgnoreRequest
     real = Request("https://search.globaltimes.cn/SearchCtrl?tempkey=spy")
     if blocked:
         with pytest.raises(IgnoreRequest):
             middleware.process_request(real)
         assert crawler.stats.get_value("bulletin/errors/placeholder_contact") == 1
     else:
-        assert middleware.process_request(real) is None
+        middleware.process_request(real)  # a real contact: no IgnoreRequest
+        assert crawler.stats.get_value("bulletin/errors/placeholder_contact") is None

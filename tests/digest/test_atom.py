@@ -80,7 +80,7 @@ def test_empty_period(empty_digest):
     feed = ET.fromstring(render_digest(empty_digest, "atom").encode("utf-8"))  # noqa: S314
     assert feed.findall("a:entry", NS) == []
     assert "No new cases that reached the archive from 2026-11-26 07:00" in feed.findtext(
-        "a:subtitle", namespaces=NS
+        "a:subtitle", default="", namespaces=NS
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 
 from digest.render import render_digest
 from tests.digest.conftest import SCRIPT
@@ -16,7 +16,8 @@ def soup(digest):
     return BeautifulSoup(render_digest(digest, "html"), "lxml")
 
 
-def text(node) -> str:
+def text(node: Tag | None) -> str:
+    assert node is not None, "no such element"
     return " ".join(node.get_text(" ", strip=True).split())
 
 
@@ -153,8 +154,11 @@ def test_scraped_markup_comes_out_as_text(digest):
     assert SCRIPT not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     case = soup.find(id="case-404")
+    assert case is not None
     assert text(case.find("h3")).startswith(f"4. {SCRIPT} Taiwan")
-    assert SCRIPT in case.select_one("span.tactic")["title"]
+    tactic = case.select_one("span.tactic")
+    assert tactic is not None
+    assert SCRIPT in tactic["title"]
 
 
 def test_only_http_urls_become_links(soup):
@@ -172,7 +176,10 @@ def test_no_external_resources(digest):
     assert not [t for t in soup.find_all(src=True)]
     assert not re.search(r"url\(|@import", html)
     csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
-    assert csp["content"].startswith("default-src 'none'")
+    assert csp is not None
+    content = csp["content"]
+    assert isinstance(content, str)
+    assert content.startswith("default-src 'none'")
 
 
 def test_empty_period_says_so(empty_digest):

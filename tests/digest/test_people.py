@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
@@ -12,7 +13,7 @@ from digest.render import digest_context, render_digest
 from tests.digest.conftest import BEIJING, GENERATED, PERIOD_END, PERIOD_START, entity
 
 
-def case(story_id: int, headline: str, **extraction: object) -> Case:
+def case(story_id: int, headline: str, **extraction: Any) -> Case:
     published = datetime(2026, 11, 26, 10, story_id % 60, tzinfo=BEIJING)
     return Case(
         story_id=story_id,
@@ -21,7 +22,7 @@ def case(story_id: int, headline: str, **extraction: object) -> Case:
         links=(
             SourceLink("globaltimes", f"https://www.globaltimes.cn/page/{story_id}.shtml", "x", published),
         ),
-        extraction=Extraction(id=str(story_id), relevant=True, **extraction),  # type: ignore[arg-type]
+        extraction=Extraction(id=str(story_id), relevant=True, **extraction),
     )
 
 

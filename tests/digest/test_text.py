@@ -120,9 +120,11 @@ def test_markdown_renders_without_live_markup(digest):
     assert soup.find_all(["script", "img", "b"]) == []
     # Emphasis and code spans are only ours: the reviewed mark and the chart block.
     assert [em.get_text() for em in soup.find_all("em")] == ["reviewed"]
-    assert all(code.parent.name == "pre" for code in soup.find_all("code"))
-    assert all(a["href"].startswith("https://") for a in soup.find_all("a"))
+    assert all(code.parent is not None and code.parent.name == "pre" for code in soup.find_all("code"))
+    hrefs = [a["href"] for a in soup.find_all("a")]
+    assert all(isinstance(h, str) and h.startswith("https://") for h in hrefs)
     hostile = soup.find("h3", string=lambda s: bool(s) and s.startswith("4."))
+    assert hostile is not None
     assert (
         hostile.get_text()
         == f"4. {SCRIPT} Taiwan *court* jails [ex-officer](javascript:alert(2)) _for_ `leaks`"

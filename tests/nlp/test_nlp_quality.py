@@ -86,8 +86,12 @@ def test_seed_record_exactly(real_nlp: Language) -> None:
 def dev_scores(real_nlp: Language) -> dict[str, Any]:
     # Components log and swallow their own exceptions; collect them so a test can fail on them.
     errors: list[logging.LogRecord] = []
-    handler = logging.Handler(level=logging.ERROR)
-    handler.emit = errors.append  # type: ignore[method-assign]
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            errors.append(record)
+
+    handler = Keep(level=logging.ERROR)
     logging.getLogger("nlp").addHandler(handler)
     try:
         result = _score(real_nlp, ARTICLES)

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import ignore_error
 
 from nlp import extract
 from nlp.pipeline import add_components
@@ -95,7 +96,7 @@ def test_failing_component_yields_empty_record(blank_nlp: Language) -> None:
         return doc
 
     nlp.add_pipe("test_boom", first=True)
-    nlp.set_error_handler(lambda *args: None)
+    nlp.set_error_handler(ignore_error)
 
     def items() -> Iterator[dict[str, str]]:
         yield {

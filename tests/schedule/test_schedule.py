@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,13 +38,13 @@ def settings(tmp_path: Path) -> Settings:
     return load_settings(env={}, overrides={"store.path": str(tmp_path / "a.db")})
 
 
-def wait_for(predicate: Any, seconds: float = 10.0) -> bool:
+def wait_for(predicate: Callable[[], object], seconds: float = 10.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
             return True
         time.sleep(0.05)
-    return predicate()
+    return bool(predicate())
 
 
 def test_short_interval_runs_the_pipeline_again_and_again(settings: Settings) -> None:
