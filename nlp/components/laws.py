@@ -75,7 +75,8 @@ class LawCollector:
                 m = _ARTICLE_BEFORE.search(text[max(0, start - self.max_prefix) : start])
                 if m:
                     start -= len(m.group(0))
-                    article = re.search(r"\d+[\w()]*", m.group("art")).group(0)  # type: ignore[union-attr]
+                    number = re.search(r"\d+[\w()]*", m.group("art"))
+                    article = number.group(0) if number else m.group("art")
             tail = _PRC_AFTER.match(text[end : end + 60])
             if tail:
                 end += tail.end()
