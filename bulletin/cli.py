@@ -522,8 +522,8 @@ def export(settings: Settings, fmt: str, out: Path | None, since: date | None, u
     """Write the stored articles with their extraction records, streamed.
 
     jsonl: one JSON object per article: the extraction record's keys (id, relevant, url,
-    title, published, subjects, entities, tactics, penalties, laws) plus source,
-    story_id, published_at, fetched_at, byline, section, lang, relevance,
+    title, published, subjects, entities, tactics, penalties, laws, relevance) plus source,
+    story_id, published_at, fetched_at, byline, section, lang, topic_score,
     pipeline_version, extracted_at and text. csv: a header, then one row per penalty:
     article_id, url, published, person, kind, months, amount, currency.
     """

@@ -21,7 +21,8 @@ from typing import IO, Any
 from bulletin.records import Article
 from bulletin.store import Store, StoredExtraction
 
-# The extraction record's keys (the output contract of `bulletin extract`), in its order.
+# The extraction record's keys (the output contract of `bulletin extract`), in its order;
+# "relevance" is the extraction's 0..1 score (absent from records made before 2026-12-01: null).
 RECORD_KEYS = (
     "id",
     "relevant",
@@ -33,6 +34,7 @@ RECORD_KEYS = (
     "tactics",
     "penalties",
     "laws",
+    "relevance",
 )
 # The CSV has one row per penalty imposed, with the article it comes from.
 PENALTY_COLUMNS = ("article_id", "url", "published", "person", "kind", "months", "amount", "currency")
@@ -78,6 +80,7 @@ def article_record(article: Article, stored: StoredExtraction | None) -> dict[st
         "tactics": [],
         "penalties": [],
         "laws": [],
+        "relevance": None,
     }
     if stored is not None:
         base.update({k: v for k, v in stored.record.items() if k in RECORD_KEYS and k != "id"})
@@ -89,7 +92,7 @@ def article_record(article: Article, stored: StoredExtraction | None) -> dict[st
         byline=article.byline,
         section=article.section,
         lang=article.lang,
-        relevance=article.relevance,
+        topic_score=article.relevance,
         pipeline_version=stored.pipeline_version if stored else None,
         extracted_at=stored.extracted_at.isoformat() if stored else None,
         text=article.text,

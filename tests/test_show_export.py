@@ -28,7 +28,7 @@ METADATA = (
     "byline",
     "section",
     "lang",
-    "relevance",
+    "topic_score",
     "pipeline_version",
     "extracted_at",
     "text",
