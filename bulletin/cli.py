@@ -622,7 +622,7 @@ def digest(
 
     chosen = period_for(period, settings["digest.timezone"], utcnow(), day, since, until)
     with Store.open(settings.db_path, create=False) as store:
-        built = build_digest(store, chosen)
+        built = build_digest(store, chosen, near_line=settings["digest.near_line"])
         paths = write_digest(
             built,
             chosen,

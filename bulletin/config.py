@@ -56,6 +56,10 @@ SETTINGS: dict[str, Key] = {
     "digest.formats": Key(list, "Formats written by default: html, txt, md, atom."),
     "digest.templates": Key(str, "Folder of templates overriding the bundled ones by name; empty for none."),
     "digest.title": Key(str, "Title of the digest and of its e-mail subject."),
+    "digest.near_line": Key(
+        (int, float),
+        "Also list stories judged not a case whose relevance score (0-0.5) reaches this; 0 for none.",
+    ),
     "digest.feed_url": Key(
         str, "Public http(s) URL where feed.atom is served, its rel=self link; empty for none."
     ),

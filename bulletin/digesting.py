@@ -49,26 +49,35 @@ def arrival_window(store: Store, period: Period, now: datetime) -> tuple[datetim
 
 
 def build_digest(
-    store: Store, period: Period, failed_sources: list[str] | None = None, now: datetime | None = None
+    store: Store,
+    period: Period,
+    failed_sources: list[str] | None = None,
+    now: datetime | None = None,
+    near_line: float = 0.0,
 ) -> Digest:
     """The digest record for ``period``.
 
     Daily and weekly digests select cases by when they reached the archive (see
     ``arrival_window``); a custom since/until range selects by publication date, for
     reports. Failed sources default to those whose last crawl started in the window (or
-    the custom range) counted as failed.
+    the custom range) counted as failed. ``near_line`` > 0 also lists the stories judged
+    not a case whose relevance score reaches it, so a wrong "irrelevant" is seen, not lost.
     """
+    if not 0 <= near_line < 0.5:
+        raise BulletinError(f"digest.near_line must be at least 0 and below 0.5, got {near_line}")
     now = now or utcnow()
     zone = period.start.tzinfo
     if period.kind == "custom":
         start, end = period.start, period.end
         cases = store.cases(start, end)
+        near = store.cases(start, end, near=near_line) if near_line > 0 else []
         previous_start, previous_end = period.previous()
         previous = store.cases(previous_start, previous_end)
         stored_from = stored_until = None
     else:
         start, end = arrival_window(store, period, now)
         cases = store.cases(start, end, by="stored")
+        near = store.cases(start, end, by="stored", near=near_line) if near_line > 0 else []
         before, _ = store.neighbour_windows(period.kind, period.start)
         if before is not None:
             previous = store.cases(before.stored_from, before.stored_until, by="stored")
@@ -85,6 +94,7 @@ def build_digest(
         cases=tuple(cases),
         previous=tuple(previous),
         failed_sources=tuple(failed_sources),
+        near_line=tuple(near),
         stored_from=stored_from,
         stored_until=stored_until,
     )

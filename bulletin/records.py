@@ -212,5 +212,7 @@ class Digest:
     cases: tuple[Case, ...] = ()
     previous: tuple[Case, ...] = ()
     failed_sources: tuple[str, ...] = ()
+    # Stories judged not a case but close to the line (relevance score >= digest.near_line).
+    near_line: tuple[Case, ...] = ()
     stored_from: datetime | None = None
     stored_until: datetime | None = None

@@ -150,7 +150,7 @@ def _digest(
     with Store.open(settings.db_path) as store:
         # Built now, after the crawl (not at the run's start): its arrival window must end
         # after what this run stored.
-        digest = build_digest(store, period, failed, utcnow())
+        digest = build_digest(store, period, failed, utcnow(), near_line=settings["digest.near_line"])
         result.cases = len(digest.cases)
         out = out_dir or Path(settings["digest.out_dir"]).expanduser()
         paths = write_digest(

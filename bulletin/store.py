@@ -619,8 +619,13 @@ class Store:
 
     # -- cases (the digest's unit) -----------------------------------------------------
 
-    def cases(self, start: datetime, end: datetime, by: str = "published") -> list[Case]:
+    def cases(
+        self, start: datetime, end: datetime, by: str = "published", near: float | None = None
+    ) -> list[Case]:
         """Relevant stories whose time falls in ``[start, end)``, newest publication first.
+
+        With ``near``, the stories judged *not* relevant whose relevance score is at least
+        ``near`` instead: the close calls a reader should see rather than lose.
 
         ``by="published"``: a story's time is its earliest copy's publication time (fetch
         time when the page gave none), for reports over any range. ``by="stored"``: the
@@ -663,7 +668,9 @@ class Store:
             if lead is None:
                 continue
             record = json.loads(lead["record"])
-            if not record.get("relevant"):
+            if near is None and not record.get("relevant"):
+                continue
+            if near is not None and (record.get("relevant") or (record.get("relevance") or 0.0) < near):
                 continue
             cases.append(
                 Case(

@@ -175,6 +175,14 @@ def digest_context(digest: Digest) -> dict[str, Any]:
         "chart": chart,
         "index": _entity_index(cases),
         "failed_sources": [oneline(s) for s in digest.failed_sources],
+        "near_line": [
+            {
+                "headline": oneline(case.headline),
+                "links": case.links,
+                "score": f"{case.extraction.relevance or 0.0:.2f}",
+            }
+            for case in digest.near_line
+        ],
     }
 
 

@@ -313,3 +313,43 @@ def test_a_feed_url_that_is_not_http_is_refused(store: Store, tmp_path: Path) ->
     digest = build_digest(store, period, now=at(MONDAY, 10))
     with pytest.raises(BulletinError, match=r"digest.feed_url must be an http\(s\) URL"):
         write_digest(digest, period, ["atom"], tmp_path, feed_url="javascript:alert(1)")
+
+
+def test_close_calls_are_listed_near_the_line_not_lost(store: Store, clock: Clock, tmp_path: Path) -> None:
+    """A story judged not a case, but close to the line, is listed with its score; a clear
+    non-case is not, and neither is counted among the cases."""
+    stored = at(MONDAY, 12)
+    for title, relevance in (("<b>Close</b> call", 0.42), ("Football results", 0.05)):
+        n = next(_ids)
+        clock.now = stored
+        text = f"Story {n}: " + " ".join(f"word{n}x{i}" for i in range(60))
+        saved = store.save_article(
+            Article(
+                source="globaltimes",
+                url=f"https://www.globaltimes.cn/page/2026/{n}.shtml",
+                title=title,
+                text=text,
+                fetched_at=stored,
+                published_at=stored,
+            ),
+            None,
+            signature(text),
+        )
+        store.save_extraction(saved.id, "test", {"id": str(n), "relevant": False, "relevance": relevance})
+    period = period_for("daily", ZONE, at(MONDAY + timedelta(1), 7), MONDAY)
+    digest = build_digest(store, period, now=at(MONDAY + timedelta(1), 7), near_line=0.3)
+    assert digest.cases == ()
+    assert [c.headline for c in digest.near_line] == ["<b>Close</b> call"]
+    assert build_digest(store, period, now=at(MONDAY + timedelta(1), 7)).near_line == ()
+    paths = write_digest(digest, period, ["html", "md", "txt"], tmp_path)
+    html, md, txt = (p.read_text(encoding="utf-8") for p in paths)
+    assert "Near the line" in html
+    assert "&lt;b&gt;Close&lt;/b&gt; call (0.42)" in html
+    assert "<b>Close" not in html
+    assert "## Near the line" in md
+    assert "<b>" not in md
+    assert "NEAR THE LINE" in txt
+    assert "(0.42)" in txt
+    assert "Football" not in html + md + txt
+    with pytest.raises(BulletinError, match="near_line"):
+        build_digest(store, period, now=at(MONDAY + timedelta(1), 7), near_line=0.5)
