@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from bulletin.config import load_settings
 from bulletin.run import run_pipeline
 from bulletin.sample_server import SampleServer
 from tests.conftest import Bulletin, make_bulletin
-from tests.test_deliver import Inbox, free_port
+from tests.smtp import Inbox, smtp_on_loopback
 
 pytestmark = pytest.mark.slow
 
@@ -25,11 +24,8 @@ HEADLINE = "Former engineer surnamed Feng sentenced to six years"
 
 @pytest.fixture(scope="module")
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+    with smtp_on_loopback() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
