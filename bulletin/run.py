@@ -116,6 +116,12 @@ def _crawl(settings: Settings, stop: threading.Event, problems: list[str]) -> tu
             problems.append(f"crawl did not start (exit code {child.returncode})")
             return None, sorted(s.name for s in settings.sources.values() if s.enabled)
         run_id = int(after[0]["id"])
+        if after[0]["status"] == "running":
+            # The child ended before it could record its run (a SIGTERM while Scrapy was still
+            # starting, before its signal handlers were in place; a crash): the row must not
+            # stay "running" for ever, so the parent closes it.
+            store.finish_run(run_id, "abandoned" if stop.is_set() else "failed")
+            problems.append(f"crawl ended before recording its run (exit code {child.returncode})")
         stats = store.run_stats(run_id)
     failed = failed_sources(stats)
     if child.returncode not in (0, None):

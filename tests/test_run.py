@@ -142,3 +142,19 @@ def test_stop_during_the_crawl_abandons_the_run_cleanly(tmp_path: Path, sample_s
     assert run["status"] == "abandoned"
     assert crawl["status"] != "running"  # Scrapy closed its spiders and the run was recorded
     assert not (tmp_path / "out").exists()  # no digest from an abandoned run
+
+
+@pytest.mark.parametrize("after_seconds", [0.3, 1.0])
+def test_a_crawl_stopped_while_starting_leaves_no_run_running(
+    tmp_path: Path, sample_server: SampleServer, after_seconds: float
+) -> None:
+    """SIGTERM can reach the crawl child before Scrapy has its signal handlers: whatever it
+    had recorded by then, no crawl run is left "running" once the pipeline run is over."""
+    bulletin = make_bulletin(tmp_path, sample_server)
+    settings = load_settings(bulletin.config, env={"BULLETIN_SOURCES_DOJ_ENABLED": "false"})
+    stop = threading.Event()
+    threading.Timer(after_seconds, stop.set).start()
+    result = run_pipeline(settings, day=None, stop=stop, out_dir=tmp_path / "out")
+    assert result.status == "abandoned"
+    with bulletin.store() as store:
+        assert all(run["status"] != "running" for run in store.runs(5))
