@@ -500,14 +500,14 @@ def _penalty(p: dict[str, Any]) -> str:
     return what + (f' ("{p["evidence"]}")' if p.get("evidence") else "")
 
 
-EXPORT_HELP = "jsonl: one object per article; csv: one row per penalty."
+EXPORT_HELP = "jsonl: one object per article; csv: one row per penalty; spacy: a DocBin for spacy train."
 
 
 @cli.command()
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv"]),
+    type=click.Choice(["jsonl", "csv", "spacy"]),
     default="jsonl",
     show_default=True,
     help=EXPORT_HELP,
@@ -517,21 +517,37 @@ EXPORT_HELP = "jsonl: one object per article; csv: one row per penalty."
 )
 @click.option("--since", callback=_day, help="Only articles published on or after this day (YYYY-MM-DD).")
 @click.option("--until", callback=_day, help="Only articles published on or before this day.")
+@click.option("--reviewed-only", is_flag=True, help="Only articles whose review an analyst has completed.")
 @with_settings
-def export(settings: Settings, fmt: str, out: Path | None, since: date | None, until: date | None) -> None:
-    """Write the stored articles with their extraction records, streamed.
+def export(
+    settings: Settings,
+    fmt: str,
+    out: Path | None,
+    since: date | None,
+    until: date | None,
+    reviewed_only: bool,
+) -> None:
+    """Write the stored articles with their extraction records (corrections applied), streamed.
 
     jsonl: one JSON object per article: the extraction record's keys (id, relevant, url,
     title, published, subjects, entities, tactics, penalties, laws, relevance) plus source,
     story_id, published_at, fetched_at, byline, section, lang, topic_score,
-    pipeline_version, extracted_at and text. csv: a header, then one row per penalty:
-    article_id, url, published, person, kind, months, amount, currency.
+    pipeline_version, extracted_at, review_status and text. csv: a header, then one row per
+    penalty: article_id, url, published, person, kind, months, amount, currency. spacy: a
+    DocBin (entities, span groups subjects/tactics/penalties/laws, cats) for spacy train;
+    it needs --out, being binary.
+
+    Records are the effective ones: the machine's with the analysts' corrections applied.
+    A reviewed jsonl export is also a test set: python -m nlp.evaluate FILE FILE --run
+    scores the current pipeline against what analysts confirmed.
     """
     from bulletin.exporting import FORMATS, Selection
     from bulletin.exporting import export as write
     from bulletin.store import Store
 
-    selection = Selection(since, until)
+    if fmt == "spacy" and out is None:
+        raise click.UsageError("--format spacy writes a binary DocBin: give --out FILE.spacy")
+    selection = Selection(since, until, reviewed_only)
     with Store.open(settings.db_path, create=False) as store:
         if out is None:
             sys.stdout.flush()
@@ -684,6 +700,88 @@ def schedule(settings: Settings, cron: str | None, zone: str | None, send: bool)
         overrides = {"schedule.cron": cron, "schedule.timezone": zone, "store.path": str(settings.db_path)}
         settings = load_settings(settings.files[-1] if settings.files else None, overrides=overrides)
     serve(settings, send=send)
+
+
+@cli.command()
+@click.option("--host", help="Address to bind (default: review.host, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default: review.port, 8765).")
+@click.option(
+    "--reviewer", help="Name recorded with your corrections (default: review.reviewer, else your login)."
+)
+@click.option(
+    "--suggest-patterns",
+    "suggest",
+    is_flag=True,
+    help="Print wording reviewers repeatedly added, fixed or rejected, as candidate rules; no server.",
+)
+@click.option(
+    "--min-articles",
+    default=2,
+    show_default=True,
+    help="With --suggest-patterns: seen in this many articles.",
+)
+@click.option("--json", "as_json", is_flag=True, help="With --suggest-patterns: JSON Lines.")
+@with_settings
+def review(
+    settings: Settings,
+    host: str | None,
+    port: int | None,
+    reviewer: str | None,
+    suggest: bool,
+    min_articles: int,
+    as_json: bool,
+) -> None:
+    """Open the review page: go through the extractions, accept, reject, edit or add items.
+
+    Corrections are stored beside the machine's records, never over them, and flow into
+    the digest, the Atom feed and `bulletin export` (--reviewed-only for the checked ones).
+    The page binds loopback; any other address needs review.token (BULLETIN_REVIEW_TOKEN),
+    which every request must carry. Keys: a accept, x reject, space skip, u undo, j/k
+    next/previous item, e edit, n add, ? all keys.
+    """
+    import getpass
+
+    from bulletin.store import Store
+
+    if suggest:
+        from bulletin.review.suggestions import suggestions
+
+        with Store.open(settings.db_path, create=False) as store:
+            found = suggestions(store, min_articles)
+        for candidate in found:
+            if as_json:
+                click.echo(json.dumps(candidate.to_json(), ensure_ascii=False))
+            else:
+                click.echo(
+                    f"{candidate.why:6s} {candidate.kind:7s} {candidate.label:28s} "
+                    f"{len(candidate.articles):3d} articles  {_plain(candidate.phrase)}  "
+                    + json.dumps({"label": candidate.label, "pattern": candidate.pattern}, ensure_ascii=False)
+                )
+        click.echo(f"{len(found)} candidate patterns from the corrections in {settings.db_path}", err=True)
+        return
+    from waitress import serve
+
+    from bulletin.review import LOOPBACK, create_app
+
+    host = host or settings["review.host"]
+    port = port if port is not None else settings["review.port"]
+    token = settings["review.token"]
+    if host not in LOOPBACK and not token:
+        raise BulletinError(
+            f"review: binding {host} exposes the archive to the network; set review.token "
+            "(or BULLETIN_REVIEW_TOKEN) first, or bind 127.0.0.1"
+        )
+    name = reviewer or settings["review.reviewer"] or getpass.getuser()
+    app = create_app(str(settings.db_path), name, token)
+    shown = "[::1]" if host == "::1" else host
+    url = f"http://{shown}:{port}/" + ("?token=" + token if token else "")
+    click.echo(f"review page: {url} (reviewing as {name}; Ctrl-C to stop)", err=True)
+    try:
+        serve(app, host=host, port=port, threads=4, _quiet=True)
+    except OSError as exc:
+        raise BulletinError(f"review: cannot listen on {host}:{port}: {exc.strerror}") from None
+    except KeyboardInterrupt:
+        click.echo("review page stopped", err=True)
 
 
 @cli.command("serve-sample")

@@ -70,6 +70,14 @@ SETTINGS: dict[str, Key] = {
     "smtp.sender": Key(str, "From address of the digest mail."),
     "smtp.recipients": Key(list, "To addresses of the digest mail."),
     "smtp.timeout": Key((int, float), "Seconds before the SMTP connection gives up."),
+    "review.host": Key(str, "Address `bulletin review` binds; anything but loopback needs review.token."),
+    "review.port": Key(int, "Port of the review page."),
+    "review.reviewer": Key(
+        str, "Name recorded with each correction (also --reviewer); empty: the login name."
+    ),
+    "review.token": Key(
+        str, "Secret every request to the review page must carry (?token=); required off loopback."
+    ),
     "schedule.cron": Key(str, "When `bulletin schedule` runs the pipeline (crontab syntax)."),
     "schedule.timezone": Key(str, "IANA zone the cron expression is read in."),
     "schedule.misfire_grace_hours": Key(

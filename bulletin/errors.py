@@ -19,3 +19,11 @@ class ExtractionError(BulletinError):
 
 class SourceError(BulletinError):
     """Raised when a source name or an ad hoc URL matches no configured source."""
+
+
+class ReviewError(BulletinError):
+    """Raised for a correction the review page cannot take (unknown label, bad offsets, bad number)."""
+
+
+class StaleReviewError(ReviewError):
+    """Raised when a correction was made on a version of the review another save has replaced."""

@@ -1,10 +1,11 @@
-"""Export the archive's articles with their extraction records: JSON Lines or CSV, streamed.
+"""Export the archive's articles with their extraction records: JSON Lines, CSV or spaCy DocBin.
 
 A format is an ``ExportFormat`` in ``FORMATS``: a writer taking the selected rows and a
 binary stream (binary so that a format such as spaCy's ``DocBin`` can slot in beside the
 text ones). The rows come from ``Selection.rows``, one article at a time from the store's
 cursor, so an export never holds the archive in memory; a selection by review state
-(``--reviewed-only``) belongs in ``Selection`` too.
+(``--reviewed-only``) is part of the ``Selection``. Every record is the effective one: the
+machine's with the analyst's corrections applied (``bulletin.corrections``).
 """
 
 from __future__ import annotations
@@ -53,13 +54,15 @@ class Count:
 
 @dataclass(frozen=True)
 class Selection:
-    """Which articles to export: publication days ``since``..``until`` (inclusive)."""
+    """Which articles to export: publication days ``since``..``until`` (inclusive), and
+    with ``reviewed_only`` just those an analyst has finished reviewing."""
 
     since: date | None = None
     until: date | None = None
+    reviewed_only: bool = False
 
     def rows(self, store: Store) -> Iterator[Row]:
-        return store.export_rows(self.since, self.until)
+        return store.export_rows(self.since, self.until, self.reviewed_only)
 
 
 def article_record(article: Article, stored: StoredExtraction | None) -> dict[str, Any]:
@@ -95,6 +98,7 @@ def article_record(article: Article, stored: StoredExtraction | None) -> dict[st
         topic_score=article.relevance,
         pipeline_version=stored.pipeline_version if stored else None,
         extracted_at=stored.extracted_at.isoformat() if stored else None,
+        review_status=stored.review_status if stored else None,
         text=article.text,
     )
     return base
@@ -148,6 +152,28 @@ def write_csv(rows: Iterable[Row], out: IO[bytes]) -> Count:
     return count
 
 
+def write_spacy(rows: Iterable[Row], out: IO[bytes]) -> Count:
+    """spaCy's ``DocBin``: one ``Doc`` per extracted article (see ``nlp.docbin``).
+
+    A ``DocBin`` is one serialised object, so this format, unlike the others, holds the
+    selected articles in memory; with ``--reviewed-only`` that is what analysts checked.
+    """
+    from nlp.docbin import docbin_bytes
+
+    count = Count()
+
+    def examples() -> Iterator[tuple[str, dict[str, Any]]]:
+        for article, stored in rows:
+            count.articles += 1
+            if stored is not None:
+                count.extracted += 1
+                count.rows += 1
+                yield article.text, stored.record
+
+    out.write(docbin_bytes(examples()))
+    return count
+
+
 @dataclass(frozen=True)
 class ExportFormat:
     name: str
@@ -158,6 +184,7 @@ class ExportFormat:
 FORMATS: dict[str, ExportFormat] = {
     "jsonl": ExportFormat("jsonl", write_jsonl, "articles"),
     "csv": ExportFormat("csv", write_csv, "penalties"),
+    "spacy": ExportFormat("spacy", write_spacy, "docs"),
 }
 
 

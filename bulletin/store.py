@@ -15,12 +15,14 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from bulletin.errors import StoreError
+from bulletin.corrections import Correction, queue_fields
+from bulletin.corrections import apply as apply_corrections
+from bulletin.errors import StaleReviewError, StoreError
 from bulletin.records import Article, Case, CrawlStats, SourceLink, extraction_from_json
 from bulletin.similarity import Signature
 
@@ -149,6 +151,39 @@ MIGRATIONS: list[str] = [
         built_at TEXT NOT NULL
     );
     CREATE INDEX digest_windows_kind ON digest_windows(kind, stored_until);
+    """,
+    # 6: the review page. An analyst's corrections are rows of their own, never written over
+    # the machine's record; `reviews` holds each reviewed article's state and the version
+    # counter that makes a second reviewer's stale save fail instead of overwriting. The
+    # extraction gets the columns the review queue sorts and filters on (filled by
+    # save_extraction; rows extracted before are filled by reindex_review_queue).
+    """
+    CREATE TABLE corrections (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        reviewer TEXT NOT NULL,
+        made_at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        target TEXT,
+        before TEXT,
+        value TEXT,
+        pipeline_version TEXT,
+        undone_at TEXT
+    );
+    CREATE INDEX corrections_article ON corrections(article_id, id);
+    CREATE TABLE reviews (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'started',
+        conflicts INTEGER NOT NULL DEFAULT 0,
+        reviewer TEXT,
+        updated_at TEXT
+    );
+    ALTER TABLE extractions ADD COLUMN relevance REAL;
+    ALTER TABLE extractions ADD COLUMN review_priority INTEGER;
+    ALTER TABLE extractions ADD COLUMN tactic_labels TEXT;
+    ALTER TABLE extractions ADD COLUMN subject_names TEXT;
     """,
 ]
 
@@ -541,20 +576,25 @@ class Store:
         return _stored_extraction(row) if row else None
 
     def export_rows(
-        self, since: date | None = None, until: date | None = None
+        self, since: date | None = None, until: date | None = None, reviewed_only: bool = False
     ) -> Iterator[tuple[Article, StoredExtraction | None]]:
-        """Every article in id order with its extraction (None when not extracted yet).
+        """Every article in id order with its effective extraction (None when not extracted yet).
 
-        ``since``/``until`` bound the publication day as the source printed it (the
-        record's ``published``), inclusive; articles without a date are then left out.
-        Rows stream from the cursor: the archive is never loaded whole.
+        The record is the machine's with the analyst's corrections applied, and
+        ``review_status`` says how far its review got; ``reviewed_only`` keeps only the
+        articles whose review is complete. ``since``/``until`` bound the publication day as
+        the source printed it (the record's ``published``), inclusive; articles without a
+        date are then left out. Rows stream from the cursor: the archive is never loaded whole.
         """
         columns = ", ".join(f"a.{c.strip()}" for c in ARTICLE_COLUMNS.split(","))
         sql = (
-            f"SELECT {columns}, e.record, e.pipeline_version, e.extracted_at"
+            f"SELECT {columns}, e.record, e.pipeline_version, e.extracted_at, r.status AS review_status"
             " FROM articles a LEFT JOIN extractions e ON e.article_id = a.id"
+            " LEFT JOIN reviews r ON r.article_id = a.id"
         )
         where, params = [], []
+        if reviewed_only:
+            where.append("r.status = 'reviewed' AND e.record IS NOT NULL")
         if since is not None:
             where.append("substr(a.published_at, 1, 10) >= ?")
             params.append(since.isoformat())
@@ -563,8 +603,16 @@ class Store:
             params.append(until.isoformat())
         if where:
             sql += " WHERE " + " AND ".join(where)
+        # A second cursor reads the corrections while this one streams the rows.
         for row in self.conn.execute(sql + " ORDER BY a.id", params):
-            yield _article(row), _stored_extraction(row) if row["record"] is not None else None
+            if row["record"] is None:
+                yield _article(row), None
+                continue
+            stored = _stored_extraction(row)
+            if row["review_status"] is not None:
+                effective = apply_corrections(stored.record, self.corrections(int(row["id"])))
+                stored = replace(stored, record=effective.record, review_status=row["review_status"])
+            yield _article(row), stored
 
     # -- extractions ------------------------------------------------------------------
 
@@ -592,15 +640,23 @@ class Store:
         )
 
     def save_extraction(self, article_id: int, version: str, record: dict[str, Any]) -> None:
-        """Store (or replace) an article's extraction record and commit."""
+        """Store (or replace) an article's extraction record and commit.
+
+        An analyst's corrections stay in their own table, attached to the article: the
+        next read of the effective record applies them to the new machine record.
+        """
+        queue = queue_fields(record)
         with self.transaction():
             self.conn.execute(
                 """
-                INSERT INTO extractions (article_id, pipeline_version, relevant, record, extracted_at)
-                VALUES (?, ?, ?, ?, ?)
+                INSERT INTO extractions (article_id, pipeline_version, relevant, record, extracted_at,
+                    relevance, review_priority, tactic_labels, subject_names)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (article_id) DO UPDATE SET
                     pipeline_version = excluded.pipeline_version, relevant = excluded.relevant,
-                    record = excluded.record, extracted_at = excluded.extracted_at
+                    record = excluded.record, extracted_at = excluded.extracted_at,
+                    relevance = excluded.relevance, review_priority = excluded.review_priority,
+                    tactic_labels = excluded.tactic_labels, subject_names = excluded.subject_names
                 """,
                 (
                     article_id,
@@ -608,6 +664,7 @@ class Store:
                     int(bool(record.get("relevant"))),
                     json.dumps(record, ensure_ascii=False),
                     _iso(self.clock()),
+                    *queue.values(),
                 ),
             )
 
@@ -616,6 +673,212 @@ class Store:
             "SELECT record FROM extractions WHERE article_id = ?", (article_id,)
         ).fetchone()
         return json.loads(row[0]) if row else None
+
+    # -- review: corrections, review state and the queue --------------------------------
+
+    def review_state(self, article_id: int) -> ReviewState:
+        row = self.conn.execute("SELECT * FROM reviews WHERE article_id = ?", (article_id,)).fetchone()
+        if row is None:
+            return ReviewState(article_id)
+        return ReviewState(
+            article_id,
+            row["version"],
+            row["status"],
+            row["conflicts"],
+            row["reviewer"],
+            _when(row["updated_at"]),
+        )
+
+    def corrections(self, article_id: int) -> list[Correction]:
+        """The article's corrections in force (not undone), oldest first."""
+        rows = self.conn.execute(
+            "SELECT * FROM corrections WHERE article_id = ? AND undone_at IS NULL ORDER BY id", (article_id,)
+        ).fetchall()
+        return [_correction(row) for row in rows]
+
+    def add_correction(
+        self, article_id: int, expected_version: int, correction: Correction, pipeline_version: str
+    ) -> int:
+        """Record one correction if the review is still at ``expected_version``; the new version.
+
+        A StaleReviewError (and nothing written) when another save came first: the page the
+        reviewer acted on is out of date.
+        """
+        with self.transaction():
+            self._check_version(article_id, expected_version)
+            self.conn.execute(
+                """
+                INSERT INTO corrections
+                    (article_id, reviewer, made_at, action, kind, target, before, value, pipeline_version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    article_id,
+                    correction.reviewer,
+                    _utc(self.clock()),
+                    correction.action,
+                    correction.kind,
+                    correction.target,
+                    _json_or_none(correction.before),
+                    _json_or_none(correction.value),
+                    pipeline_version,
+                ),
+            )
+            return self._bump(article_id, correction.reviewer)
+
+    def undo_correction(self, article_id: int, expected_version: int, reviewer: str) -> Correction | None:
+        """Withdraw the article's latest correction in force (kept, marked undone); None if none."""
+        with self.transaction():
+            self._check_version(article_id, expected_version)
+            row = self.conn.execute(
+                "SELECT * FROM corrections WHERE article_id = ? AND undone_at IS NULL"
+                " ORDER BY id DESC LIMIT 1",
+                (article_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            self.conn.execute(
+                "UPDATE corrections SET undone_at = ? WHERE id = ?", (_utc(self.clock()), row["id"])
+            )
+            self._bump(article_id, reviewer)
+            return _correction(row)
+
+    def _check_version(self, article_id: int, expected: int) -> None:
+        state = self.review_state(article_id)
+        if state.version != expected:
+            who = f" by {state.reviewer}" if state.reviewer else ""
+            when = f" at {state.updated_at:%Y-%m-%d %H:%M:%S} UTC" if state.updated_at else ""
+            raise StaleReviewError(
+                f"article {article_id} was changed{who}{when} since this page was loaded; "
+                "nothing was saved: reload it and try again"
+            )
+
+    def _bump(self, article_id: int, reviewer: str) -> int:
+        cur = self.conn.execute(
+            """
+            INSERT INTO reviews (article_id, version, reviewer, updated_at) VALUES (?, 1, ?, ?)
+            ON CONFLICT (article_id) DO UPDATE SET
+                version = reviews.version + 1, reviewer = excluded.reviewer, updated_at = excluded.updated_at
+            RETURNING version
+            """,
+            (article_id, reviewer, _utc(self.clock())),
+        )
+        return int(cur.fetchone()[0])
+
+    def set_review_status(self, article_id: int, status: str, conflicts: int) -> None:
+        """Record an article's review status (started or reviewed) and its open conflicts."""
+        with self.transaction():
+            self.conn.execute(
+                """
+                INSERT INTO reviews (article_id, status, conflicts) VALUES (?, ?, ?)
+                ON CONFLICT (article_id) DO UPDATE SET
+                    status = excluded.status, conflicts = excluded.conflicts
+                """,
+                (article_id, status, conflicts),
+            )
+
+    def has_corrections(self, article_id: int) -> bool:
+        row = self.conn.execute("SELECT 1 FROM reviews WHERE article_id = ?", (article_id,)).fetchone()
+        return row is not None
+
+    def reindex_review_queue(self) -> int:
+        """Fill the queue columns of extractions made before they existed; how many rows."""
+        rows = self.conn.execute(
+            "SELECT article_id, record FROM extractions WHERE review_priority IS NULL"
+        ).fetchall()
+        if rows:
+            with self.transaction():
+                self.conn.executemany(
+                    "UPDATE extractions SET relevance = ?, review_priority = ?, tactic_labels = ?,"
+                    " subject_names = ? WHERE article_id = ?",
+                    [(*queue_fields(json.loads(row["record"])).values(), row["article_id"]) for row in rows],
+                )
+        return len(rows)
+
+    def review_queue(self, query: QueueQuery, limit: int = 50, offset: int = 0) -> tuple[list[QueueRow], int]:
+        """One page of the review queue and the number of articles the filters select.
+
+        One row per story (its first-stored copy). Unreviewed first; among them the relevance
+        calls nearest the line, then records with a penalty nobody is named for or a
+        subject without a penalty, then the rest; newest publication first within each.
+        """
+        where = ["a.id = a.story_id"]
+        params: list[Any] = []
+        if query.source:
+            where.append("a.source = ?")
+            params.append(query.source)
+        if query.since is not None:
+            where.append("substr(a.published_at, 1, 10) >= ?")
+            params.append(query.since.isoformat())
+        if query.until is not None:
+            where.append("substr(a.published_at, 1, 10) <= ?")
+            params.append(query.until.isoformat())
+        if query.tactic:
+            where.append("instr(' ' || coalesce(e.tactic_labels, '') || ' ', ?) > 0")
+            params.append(f" {query.tactic} ")
+        if query.subject:
+            where.append("lower(coalesce(e.subject_names, '')) LIKE ? ESCAPE '\\'")
+            escaped = query.subject.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.append(f"%{escaped}%")
+        if query.status == "reviewed":
+            where.append("r.status = 'reviewed'")
+        elif query.status == "pending":
+            where.append("coalesce(r.status, '') != 'reviewed'")
+        elif query.status == "conflicts":
+            where.append("coalesce(r.conflicts, 0) > 0")
+        sql_where = " WHERE " + " AND ".join(where)
+        base = (
+            " FROM extractions e JOIN articles a ON a.id = e.article_id"
+            " LEFT JOIN reviews r ON r.article_id = a.id"
+        )
+        total = int(self.conn.execute("SELECT count(*)" + base + sql_where, params).fetchone()[0])
+        rows = self.conn.execute(
+            "SELECT a.id, a.source, a.title, a.published_at, e.relevant, e.relevance, e.review_priority,"
+            " e.tactic_labels, e.subject_names, r.status, r.conflicts, r.reviewer, r.updated_at"
+            + base
+            + sql_where
+            + """
+            ORDER BY coalesce(r.status, '') = 'reviewed', coalesce(e.review_priority, 2),
+                CASE WHEN e.review_priority = 0 THEN abs(e.relevance - 0.5) ELSE 0 END,
+                a.published_utc IS NULL, a.published_utc DESC, a.id DESC
+            LIMIT ? OFFSET ?
+            """,
+            [*params, limit, offset],
+        ).fetchall()
+        return [_queue_row(row) for row in rows], total
+
+    def review_progress(self) -> tuple[int, int]:
+        """(reviewed, total) stories with an extraction."""
+        row = self.conn.execute(
+            """
+            SELECT count(*), sum(r.status = 'reviewed') FROM extractions e
+            JOIN articles a ON a.id = e.article_id LEFT JOIN reviews r ON r.article_id = a.id
+            WHERE a.id = a.story_id
+            """
+        ).fetchone()
+        return int(row[1] or 0), int(row[0])
+
+    def review_sources(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT source FROM articles ORDER BY source")]
+
+    def all_corrections(self) -> Iterator[tuple[int, Correction]]:
+        """Every correction in force, oldest first, with its article id."""
+        for row in self.conn.execute("SELECT * FROM corrections WHERE undone_at IS NULL ORDER BY id"):
+            yield int(row["article_id"]), _correction(row)
+
+    def reviewed_rows(
+        self, reviewed_only: bool = True
+    ) -> Iterator[tuple[Article, StoredExtraction, list[Correction]]]:
+        """Articles with corrections (only those whose review is complete, by default), id order."""
+        columns = ", ".join(f"a.{c.strip()}" for c in ARTICLE_COLUMNS.split(","))
+        status = " AND r.status = 'reviewed'" if reviewed_only else ""
+        rows = self.conn.execute(
+            f"SELECT {columns}, e.record, e.pipeline_version, e.extracted_at FROM reviews r"
+            " JOIN articles a ON a.id = r.article_id JOIN extractions e ON e.article_id = a.id"
+            f" WHERE 1 = 1{status} ORDER BY a.id"
+        ).fetchall()
+        for row in rows:
+            yield _article(row), _stored_extraction(row), self.corrections(int(row["id"]))
 
     # -- cases (the digest's unit) -----------------------------------------------------
 
@@ -658,16 +921,23 @@ class Store:
             copies = self.conn.execute(
                 """
                 SELECT a.id, a.source, a.url, a.title, a.published_at, e.record, e.pipeline_version,
-                    e.extracted_at
+                    e.extracted_at, r.status AS review_status, r.updated_at AS reviewed_at
                 FROM articles a LEFT JOIN extractions e ON e.article_id = a.id
+                LEFT JOIN reviews r ON r.article_id = a.id
                 WHERE a.story_id = ? ORDER BY a.published_utc IS NULL, a.published_utc, a.url
                 """,
                 (row["story_id"],),
             ).fetchall()
-            lead = next((c for c in copies if c["record"] is not None), None)
+            # The record is the earliest copy's, unless an analyst reviewed another copy.
+            extracted = [c for c in copies if c["record"] is not None]
+            lead = next((c for c in extracted if c["reviewed_at"] is not None), None) or next(
+                iter(extracted), None
+            )
             if lead is None:
                 continue
             record = json.loads(lead["record"])
+            if lead["reviewed_at"] is not None:
+                record = apply_corrections(record, self.corrections(int(lead["id"]))).record
             if near is None and not record.get("relevant"):
                 continue
             if near is not None and (record.get("relevant") or (record.get("relevance") or 0.0) < near):
@@ -682,6 +952,7 @@ class Store:
                         for c in copies
                     ),
                     extraction=extraction_from_json(record, lead["pipeline_version"]),
+                    reviewed=lead["review_status"] == "reviewed",
                     first_stored_at=_when(row["first_stored"]),
                     # What an Atom reader calls "updated": the last change to any copy, a new
                     # copy joining, or a new extraction.
@@ -689,7 +960,13 @@ class Store:
                         (
                             moment
                             for moment in map(
-                                _when, (row["last_stored"], row["updated"], lead["extracted_at"])
+                                _when,
+                                (
+                                    row["last_stored"],
+                                    row["updated"],
+                                    lead["extracted_at"],
+                                    lead["reviewed_at"],
+                                ),
                             )
                             if moment is not None
                         ),
@@ -833,6 +1110,83 @@ class StoredExtraction:
     record: dict[str, Any]
     pipeline_version: str
     extracted_at: datetime
+    review_status: str | None = None  # started or reviewed when an analyst corrected the record
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewState:
+    """Where an article's review stands: ``version`` counts saves (0: never reviewed)."""
+
+    article_id: int
+    version: int = 0
+    status: str = "unreviewed"  # unreviewed | started | reviewed
+    conflicts: int = 0
+    reviewer: str | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueQuery:
+    """The review queue's filters; ``status`` is all, pending, reviewed or conflicts."""
+
+    source: str | None = None
+    since: date | None = None
+    until: date | None = None
+    tactic: str | None = None
+    subject: str | None = None
+    status: str = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One story in the review queue."""
+
+    article_id: int
+    source: str
+    title: str
+    published_at: datetime | None
+    relevant: bool
+    relevance: float | None
+    priority: int
+    tactics: tuple[str, ...]
+    subjects: tuple[str, ...]
+    status: str
+    conflicts: int
+    reviewer: str | None
+
+
+def _queue_row(row: sqlite3.Row) -> QueueRow:
+    return QueueRow(
+        row["id"],
+        row["source"],
+        row["title"],
+        _when(row["published_at"]),
+        bool(row["relevant"]),
+        row["relevance"],
+        2 if row["review_priority"] is None else row["review_priority"],
+        tuple(filter(None, (row["tactic_labels"] or "").split(" "))),
+        tuple(filter(None, (row["subject_names"] or "").split("|"))),
+        row["status"] or "unreviewed",
+        row["conflicts"] or 0,
+        row["reviewer"],
+    )
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _correction(row: sqlite3.Row) -> Correction:
+    return Correction(
+        action=row["action"],
+        kind=row["kind"],
+        target=row["target"],
+        before=json.loads(row["before"]) if row["before"] else None,
+        value=json.loads(row["value"]) if row["value"] else None,
+        reviewer=row["reviewer"],
+        made_at=datetime.fromisoformat(row["made_at"]),
+        id=row["id"],
+    )
 
 
 def _stored_extraction(row: sqlite3.Row) -> StoredExtraction:
