@@ -164,7 +164,8 @@ def apply(record: Mapping[str, Any], corrections: Iterable[Correction]) -> Effec
     out = copy.deepcopy(dict(record))
     decisions: dict[str, str] = {}
     rejected: list[Correction] = []
-    conflicts: list[Conflict] = []
+    # Keyed by the item kept in the record, so a later decision on that item settles it.
+    conflicts: dict[str, Conflict] = {}
     for c in corrections:
         if c.kind == "relevance":
             # Rejecting the verdict turns it over; an edit sets it.
@@ -187,15 +188,18 @@ def apply(record: Mapping[str, Any], corrections: Iterable[Correction]) -> Effec
             decisions[key] = "add"
             continue
         index = _find(out, c.kind, c.target or "", c.before)
+        conflicts.pop(c.target or "", None)
         if index is None:
             if c.action == "reject":
                 rejected.append(c)  # gone from the rules' output as well: nothing to undo
                 continue
-            conflicts.append(Conflict(c, "the current extraction no longer has this item"))
             keep = c.value if c.action == "edit" else c.before
             if keep is not None:
                 _entries(out, c.kind).append(_unwrap(c.kind, keep))
                 decisions[item_key(c.kind, keep)] = c.action
+                conflicts[item_key(c.kind, keep)] = Conflict(
+                    c, "the current extraction no longer has this item"
+                )
             continue
         entries = _entries(out, c.kind)
         if c.action == "accept":
@@ -207,7 +211,7 @@ def apply(record: Mapping[str, Any], corrections: Iterable[Correction]) -> Effec
         elif c.action == "edit" and c.value is not None:
             entries[index] = _unwrap(c.kind, c.value)
             decisions[item_key(c.kind, c.value)] = "edit"
-    return Effective(out, decisions, tuple(rejected), tuple(conflicts))
+    return Effective(out, decisions, tuple(rejected), tuple(conflicts.values()))
 
 
 def pending(effective: Effective) -> list[Item]:
@@ -218,6 +222,19 @@ def pending(effective: Effective) -> list[Item]:
 def is_reviewed(effective: Effective) -> bool:
     """Every item decided (the relevance verdict included) and no conflict open."""
     return not pending(effective) and not effective.conflicts
+
+
+def confirmed(effective: Effective) -> dict[str, Any]:
+    """The effective record cut down to what a reviewer decided: the record of a test set.
+
+    Items the rules found after the review (a later extraction) are left out until someone
+    reviews them, so a reviewed article stays the analysts' word, not the rules'.
+    """
+    record = copy.deepcopy(effective.record)
+    for kind, name in FIELD.items():
+        wrap = (lambda e: {"name": e}) if kind == "subject" else (lambda e: e)
+        record[name] = [e for e in record.get(name, ()) if item_key(kind, wrap(e)) in effective.decisions]
+    return record
 
 
 def review_priority(record: Mapping[str, Any]) -> int:

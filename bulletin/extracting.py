@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from bulletin.config import Settings
+from bulletin.corrections import apply as apply_corrections
 from bulletin.errors import ExtractionError
 from bulletin.inputs import read_input
 from bulletin.records import Article, Extraction
@@ -25,6 +26,9 @@ class Count:
     done: int = 0
     relevant: int = 0
     seconds: float = 0.0
+    # Re-extracted articles an analyst had corrected, and of those, how many now conflict.
+    reviewed: int = 0
+    conflicts: int = 0
 
 
 def load_pipeline(model: str | None) -> Any:
@@ -104,5 +108,27 @@ def extract_stored(
         items = (_item(a) for a in store.articles_to_extract(nlp.PIPELINE_VERSION, redo))
         records = nlp.extract(pipeline, items, batch_size=settings["nlp.batch_size"])
         for record in _progress(records, total, count, on_progress):
-            store.save_extraction(int(record.id or 0), nlp.PIPELINE_VERSION, record.to_json())
+            article_id = int(record.id or 0)
+            machine = record.to_json()
+            store.save_extraction(article_id, nlp.PIPELINE_VERSION, machine)
+            if store.has_corrections(article_id):
+                _recheck(store, article_id, machine, count)
+    if count.conflicts:
+        logger.warning(
+            "%d reviewed articles have corrections the new extraction no longer matches; "
+            "they are kept, and listed under status 'conflicts' in `bulletin review`",
+            count.conflicts,
+        )
     return count
+
+
+def _recheck(store: Store, article_id: int, machine: dict[str, Any], count: Count) -> None:
+    """Re-apply an article's corrections to its new machine record; record the conflicts.
+
+    The review status stays: a reviewed article stays reviewed (items the new rules add are
+    shown as undecided on its page and left out of `export --reviewed-only`).
+    """
+    effective = apply_corrections(machine, store.corrections(article_id))
+    store.set_review_status(article_id, store.review_state(article_id).status, len(effective.conflicts))
+    count.reviewed += 1
+    count.conflicts += bool(effective.conflicts)

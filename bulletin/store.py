@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from bulletin.corrections import Correction, queue_fields
+from bulletin.corrections import Correction, confirmed, queue_fields
 from bulletin.corrections import apply as apply_corrections
 from bulletin.errors import StaleReviewError, StoreError
 from bulletin.records import Article, Case, CrawlStats, SourceLink, extraction_from_json
@@ -582,7 +582,8 @@ class Store:
 
         The record is the machine's with the analyst's corrections applied, and
         ``review_status`` says how far its review got; ``reviewed_only`` keeps only the
-        articles whose review is complete. ``since``/``until`` bound the publication day as
+        articles whose review is complete, each cut down to what the reviewer decided
+        (``corrections.confirmed``): the analysts' test set. ``since``/``until`` bound the publication day as
         the source printed it (the record's ``published``), inclusive; articles without a
         date are then left out. Rows stream from the cursor: the archive is never loaded whole.
         """
@@ -611,7 +612,8 @@ class Store:
             stored = _stored_extraction(row)
             if row["review_status"] is not None:
                 effective = apply_corrections(stored.record, self.corrections(int(row["id"])))
-                stored = replace(stored, record=effective.record, review_status=row["review_status"])
+                record = confirmed(effective) if reviewed_only else effective.record
+                stored = replace(stored, record=record, review_status=row["review_status"])
             yield _article(row), stored
 
     # -- extractions ------------------------------------------------------------------
@@ -705,7 +707,7 @@ class Store:
         reviewer acted on is out of date.
         """
         with self.transaction():
-            self._check_version(article_id, expected_version)
+            self.check_review_version(article_id, expected_version)
             self.conn.execute(
                 """
                 INSERT INTO corrections
@@ -729,7 +731,7 @@ class Store:
     def undo_correction(self, article_id: int, expected_version: int, reviewer: str) -> Correction | None:
         """Withdraw the article's latest correction in force (kept, marked undone); None if none."""
         with self.transaction():
-            self._check_version(article_id, expected_version)
+            self.check_review_version(article_id, expected_version)
             row = self.conn.execute(
                 "SELECT * FROM corrections WHERE article_id = ? AND undone_at IS NULL"
                 " ORDER BY id DESC LIMIT 1",
@@ -743,7 +745,8 @@ class Store:
             self._bump(article_id, reviewer)
             return _correction(row)
 
-    def _check_version(self, article_id: int, expected: int) -> None:
+    def check_review_version(self, article_id: int, expected: int) -> None:
+        """A StaleReviewError when the review moved past ``expected`` (another save came first)."""
         state = self.review_state(article_id)
         if state.version != expected:
             who = f" by {state.reviewer}" if state.reviewer else ""

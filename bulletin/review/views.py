@@ -202,6 +202,8 @@ def _post(article_id: int, make: Callable[[Store, Review], Response]) -> Respons
     store = get_store()
     review = _load(store, article_id)
     try:
+        # First of all: a page older than the review cannot act on it, whatever it asks.
+        store.check_review_version(article_id, _version())
         return make(store, review)
     except StaleReviewError as exc:
         return _render_article(article_id, error=str(exc), code=409)
