@@ -31,6 +31,7 @@ METADATA = (
     "topic_score",
     "pipeline_version",
     "extracted_at",
+    "review_status",
     "text",
 )
 

@@ -1,7 +1,15 @@
 from __future__ import annotations
 
 import html
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +57,57 @@ class Page:
     def post(self, route: str, **fields: Any) -> Any:
         data = {"csrf_token": self.token, "version": self.version, "at": "0", "q": "", **fields}
         return self.client.post(f"/article/{self.article_id}/{route}", data=data)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for(url: str, proc: subprocess.Popen[str], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"bulletin review exited: {proc.communicate()}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer in {timeout} s")
+
+
+@pytest.fixture
+def server(db: Path, ids: dict[str, int]) -> Iterator[str]:
+    """`bulletin review` on a free loopback port, as a user starts it (waitress in a child process)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BULLETIN_")}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bulletin",
+            "--db",
+            str(db),
+            "review",
+            "--port",
+            str(port),
+            "--reviewer",
+            "ana",
+        ],
+        env={**env, "BULLETIN_CONFIG": ""},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
