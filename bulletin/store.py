@@ -184,6 +184,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE extractions ADD COLUMN review_priority INTEGER;
     ALTER TABLE extractions ADD COLUMN tactic_labels TEXT;
     ALTER TABLE extractions ADD COLUMN subject_names TEXT;
+    ALTER TABLE extractions ADD COLUMN source TEXT;
+    ALTER TABLE extractions ADD COLUMN published_day TEXT;
+    ALTER TABLE extractions ADD COLUMN story_lead INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE extractions ADD COLUMN reviewed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE extractions ADD COLUMN queue_key TEXT;
+    CREATE INDEX extractions_queue ON extractions(story_lead, reviewed, queue_key);
     """,
 ]
 
@@ -647,28 +653,46 @@ class Store:
         An analyst's corrections stay in their own table, attached to the article: the
         next read of the effective record applies them to the new machine record.
         """
-        queue = queue_fields(record)
         with self.transaction():
-            self.conn.execute(
-                """
-                INSERT INTO extractions (article_id, pipeline_version, relevant, record, extracted_at,
-                    relevance, review_priority, tactic_labels, subject_names)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (article_id) DO UPDATE SET
-                    pipeline_version = excluded.pipeline_version, relevant = excluded.relevant,
-                    record = excluded.record, extracted_at = excluded.extracted_at,
-                    relevance = excluded.relevance, review_priority = excluded.review_priority,
-                    tactic_labels = excluded.tactic_labels, subject_names = excluded.subject_names
-                """,
-                (
-                    article_id,
-                    version,
-                    int(bool(record.get("relevant"))),
-                    json.dumps(record, ensure_ascii=False),
-                    _iso(self.clock()),
-                    *queue.values(),
-                ),
+            queue = self._queue_columns(article_id, record)
+            columns = ("pipeline_version", "relevant", "record", "extracted_at", *queue)
+            values = (
+                version,
+                int(bool(record.get("relevant"))),
+                json.dumps(record, ensure_ascii=False),
+                _iso(self.clock()),
+                *queue.values(),
             )
+            updates = ", ".join(f"{c} = excluded.{c}" for c in columns)
+            self.conn.execute(
+                f"INSERT INTO extractions (article_id, {', '.join(columns)})"
+                f" VALUES (?{', ?' * len(columns)}) ON CONFLICT (article_id) DO UPDATE SET {updates}",
+                (article_id, *values),
+            )
+
+    def _queue_columns(self, article_id: int, record: dict[str, Any]) -> dict[str, Any]:
+        """The review queue's sort and filter columns of an article's extraction.
+
+        ``queue_key`` sorts the queue with the index alone, so its first page costs the same
+        at any archive size: review priority, then (for the uncertain) the distance of the
+        relevance score from the line, then newest publication first, then newest id.
+        """
+        row = self.conn.execute(
+            "SELECT source, published_at, published_utc, story_id FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        fields = queue_fields(record)
+        if row is None:
+            return fields
+        published = datetime.fromisoformat(row["published_utc"]) if row["published_utc"] else None
+        closeness = abs(fields["relevance"] - 0.5) if fields["review_priority"] == 0 else 0.0
+        newest = f"0{10**11 - int(published.timestamp()):012d}" if published else "1" + "0" * 12
+        return {
+            **fields,
+            "source": row["source"],
+            "published_day": row["published_at"][:10] if row["published_at"] else None,
+            "story_lead": int(row["story_id"] == article_id),
+            "queue_key": f"{fields['review_priority']}|{closeness:.6f}|{newest}|{10**12 - article_id:013d}",
+        }
 
     def extraction(self, article_id: int) -> dict[str, Any] | None:
         row = self.conn.execute(
@@ -779,6 +803,10 @@ class Store:
                 """,
                 (article_id, status, conflicts),
             )
+            self.conn.execute(
+                "UPDATE extractions SET reviewed = ? WHERE article_id = ?",
+                (int(status == "reviewed"), article_id),
+            )
 
     def has_corrections(self, article_id: int) -> bool:
         row = self.conn.execute("SELECT 1 FROM reviews WHERE article_id = ?", (article_id,)).fetchone()
@@ -787,34 +815,41 @@ class Store:
     def reindex_review_queue(self) -> int:
         """Fill the queue columns of extractions made before they existed; how many rows."""
         rows = self.conn.execute(
-            "SELECT article_id, record FROM extractions WHERE review_priority IS NULL"
+            "SELECT article_id, record FROM extractions WHERE queue_key IS NULL"
         ).fetchall()
         if rows:
             with self.transaction():
-                self.conn.executemany(
-                    "UPDATE extractions SET relevance = ?, review_priority = ?, tactic_labels = ?,"
-                    " subject_names = ? WHERE article_id = ?",
-                    [(*queue_fields(json.loads(row["record"])).values(), row["article_id"]) for row in rows],
+                for row in rows:
+                    queue = self._queue_columns(row["article_id"], json.loads(row["record"]))
+                    assignments = ", ".join(f"{column} = ?" for column in queue)
+                    self.conn.execute(
+                        f"UPDATE extractions SET {assignments} WHERE article_id = ?",
+                        (*queue.values(), row["article_id"]),
+                    )
+                self.conn.execute(
+                    "UPDATE extractions SET reviewed = 1 WHERE article_id IN"
+                    " (SELECT article_id FROM reviews WHERE status = 'reviewed')"
                 )
         return len(rows)
 
     def review_queue(self, query: QueueQuery, limit: int = 50, offset: int = 0) -> tuple[list[QueueRow], int]:
-        """One page of the review queue and the number of articles the filters select.
+        """One page of the review queue and the number of stories the filters select.
 
         One row per story (its first-stored copy). Unreviewed first; among them the relevance
         calls nearest the line, then records with a penalty nobody is named for or a
-        subject without a penalty, then the rest; newest publication first within each.
+        subject without a penalty, then the rest; newest publication first within each
+        (``queue_key``, read in index order, so a page costs the same at any archive size).
         """
-        where = ["a.id = a.story_id"]
+        where = ["e.story_lead = 1"]
         params: list[Any] = []
         if query.source:
-            where.append("a.source = ?")
+            where.append("e.source = ?")
             params.append(query.source)
         if query.since is not None:
-            where.append("substr(a.published_at, 1, 10) >= ?")
+            where.append("e.published_day >= ?")
             params.append(query.since.isoformat())
         if query.until is not None:
-            where.append("substr(a.published_at, 1, 10) <= ?")
+            where.append("e.published_day <= ?")
             params.append(query.until.isoformat())
         if query.tactic:
             where.append("instr(' ' || coalesce(e.tactic_labels, '') || ' ', ?) > 0")
@@ -824,28 +859,20 @@ class Store:
             escaped = query.subject.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             params.append(f"%{escaped}%")
         if query.status == "reviewed":
-            where.append("r.status = 'reviewed'")
+            where.append("e.reviewed = 1")
         elif query.status == "pending":
-            where.append("coalesce(r.status, '') != 'reviewed'")
+            where.append("e.reviewed = 0")
         elif query.status == "conflicts":
-            where.append("coalesce(r.conflicts, 0) > 0")
+            where.append("e.article_id IN (SELECT article_id FROM reviews WHERE conflicts > 0)")
         sql_where = " WHERE " + " AND ".join(where)
-        base = (
-            " FROM extractions e JOIN articles a ON a.id = e.article_id"
-            " LEFT JOIN reviews r ON r.article_id = a.id"
-        )
-        total = int(self.conn.execute("SELECT count(*)" + base + sql_where, params).fetchone()[0])
+        total = int(self.conn.execute("SELECT count(*) FROM extractions e" + sql_where, params).fetchone()[0])
         rows = self.conn.execute(
             "SELECT a.id, a.source, a.title, a.published_at, e.relevant, e.relevance, e.review_priority,"
-            " e.tactic_labels, e.subject_names, r.status, r.conflicts, r.reviewer, r.updated_at"
-            + base
+            " e.tactic_labels, e.subject_names, r.status, r.conflicts, r.reviewer"
+            " FROM extractions e INDEXED BY extractions_queue JOIN articles a ON a.id = e.article_id"
+            " LEFT JOIN reviews r ON r.article_id = e.article_id"
             + sql_where
-            + """
-            ORDER BY coalesce(r.status, '') = 'reviewed', coalesce(e.review_priority, 2),
-                CASE WHEN e.review_priority = 0 THEN abs(e.relevance - 0.5) ELSE 0 END,
-                a.published_utc IS NULL, a.published_utc DESC, a.id DESC
-            LIMIT ? OFFSET ?
-            """,
+            + " ORDER BY e.story_lead, e.reviewed, e.queue_key LIMIT ? OFFSET ?",
             [*params, limit, offset],
         ).fetchall()
         return [_queue_row(row) for row in rows], total
@@ -853,11 +880,7 @@ class Store:
     def review_progress(self) -> tuple[int, int]:
         """(reviewed, total) stories with an extraction."""
         row = self.conn.execute(
-            """
-            SELECT count(*), sum(r.status = 'reviewed') FROM extractions e
-            JOIN articles a ON a.id = e.article_id LEFT JOIN reviews r ON r.article_id = a.id
-            WHERE a.id = a.story_id
-            """
+            "SELECT count(*), sum(reviewed) FROM extractions WHERE story_lead = 1"
         ).fetchone()
         return int(row[1] or 0), int(row[0])
 
