@@ -423,6 +423,11 @@ def extract(settings: Settings, source: str | None, redo: bool, model: str | Non
     click.echo(
         f"extracted {count.done} stored articles ({count.relevant} relevant) "
         f"in {count.seconds:.1f} s into {settings.db_path}"
+        + (
+            f"; {count.reviewed} reviewed articles re-checked, {count.conflicts} with conflicts"
+            if count.reviewed
+            else ""
+        )
     )
 
 

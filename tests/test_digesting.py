@@ -7,6 +7,7 @@ digest is built at a given ``now``.
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -208,15 +209,17 @@ def test_an_update_never_moves_the_first_stored_time(store, clock):
 
 def test_migration_gives_stored_articles_their_fetch_time(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    with Store.open(path) as store:
-        store.conn.execute("DELETE FROM schema_migrations WHERE version >= 5")
-        store.conn.execute("DROP TABLE digest_windows")
-        store.conn.execute("DROP INDEX articles_first_stored")
-        store.conn.execute("ALTER TABLE articles DROP COLUMN first_stored_at")
-        store.conn.execute(
-            "INSERT INTO articles (url, source, title, text, content_hash, fetched_at)"
-            " VALUES ('https://x.example/1', 'x', 't', 'text', 'h', '2026-11-20T03:00:00+00:00')"
-        )
+    # An archive at schema version 4, made by the first four migrations themselves.
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for version, script in enumerate(MIGRATIONS[:4], start=1):
+        conn.executescript(script)
+        conn.execute("INSERT INTO schema_migrations VALUES (?, '2026-11-01T00:00:00+00:00')", (version,))
+    conn.execute(
+        "INSERT INTO articles (url, source, title, text, content_hash, fetched_at)"
+        " VALUES ('https://x.example/1', 'x', 't', 'text', 'h', '2026-11-20T03:00:00+00:00')"
+    )
+    conn.close()
     with Store.open(path) as store:
         assert store.schema_version == len(MIGRATIONS)
         row = store.conn.execute("SELECT first_stored_at FROM articles").fetchone()
