@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import urllib.request
 import venv
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 
 from bulletin.store import Store
 from tests.conftest import REPO
+from tests.review.conftest import free_port, wait_for
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
@@ -68,3 +70,21 @@ def test_wheel_installed_in_a_fresh_venv_runs_the_demo(tmp_path: Path) -> None:
         }
     assert all(n > 0 for n in counts.values()), counts
     assert list((where / "out" / "digest").glob("*.html")), "the demo rendered no HTML digest"
+
+    # The review page works from the wheel too: its templates and script are package data.
+    port = free_port()
+    bulletin = str(tmp_path / "venv" / "bin" / "bulletin")
+    db = str(where / "out" / "bulletin.db")
+    proc = subprocess.Popen(
+        [bulletin, "--db", db, "review", "--port", str(port)], cwd=where, env=env, text=True
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_for(url, proc)
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert "stories reviewed" in response.read().decode()
+        with urllib.request.urlopen(url + "static/review/review.js", timeout=10) as response:
+            assert b"keydown" in response.read()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
