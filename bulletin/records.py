@@ -91,7 +91,10 @@ class Extraction:
     optional fields are omitted, except the top-level ``url``, ``title``, ``published``.
     ``subjects`` are names; ``entities``, ``tactics`` and ``laws`` carry evidence spans
     as ``Finding``; ``penalties`` are dicts in the taxonomy's shape (``person``,
-    ``kind``, ``months``…, ``evidence``, ``start``, ``end``).
+    ``kind``, ``months``…, ``evidence``, ``start``, ``end``). ``stages`` are the legal
+    stages the report gives (``STAGES`` order, one finding each, attrs ``date`` and
+    ``date_text`` when the text dates it); ``to_json`` writes them as ``stage``: the furthest
+    one, with every one under ``events``.
     """
 
     id: str | None
@@ -104,6 +107,7 @@ class Extraction:
     tactics: tuple[Finding, ...] = ()
     penalties: tuple[dict[str, Any], ...] = ()
     laws: tuple[Finding, ...] = ()
+    stages: tuple[Finding, ...] = ()
     # How sure the relevance judgement is, 0..1 (0.5 is the line); None for older records.
     relevance: float | None = None
     pipeline_version: str = ""
@@ -129,9 +133,25 @@ class Extraction:
             penalties=[dict(p) for p in self.penalties],
             laws=[{"text": f.text, "start": f.start_char, "end": f.end_char, **f.attrs} for f in self.laws],
         )
+        if self.stages:
+            events = [_stage_json(f) for f in self.stages]
+            record["stage"] = {**events[-1], "events": events}
         if self.relevance is not None:
             record["relevance"] = self.relevance
         return record
+
+
+STAGE_LABELS = ("detention", "charge", "conviction", "sentencing", "appeal", "release")
+
+
+def _stage_json(f: Finding) -> dict[str, Any]:
+    return {"label": f.label, "evidence": f.text, "start": f.start_char, "end": f.end_char, **f.attrs}
+
+
+def stage_of(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``stage`` of an extraction record as JSON (None when it gives none or is malformed)."""
+    stage = record.get("stage")
+    return stage if isinstance(stage, dict) and stage.get("label") in STAGE_LABELS else None
 
 
 def extraction_from_json(record: dict[str, Any], pipeline_version: str = "") -> Extraction:
@@ -154,6 +174,11 @@ def extraction_from_json(record: dict[str, Any], pipeline_version: str = "") -> 
         ),
         penalties=tuple(dict(p) for p in record.get("penalties", ())),
         laws=tuple(finding("law", law, "text", "LAW") for law in record.get("laws", ())),
+        stages=tuple(
+            finding("stage", e, "evidence", e.get("label", ""))
+            for e in (stage_of(record) or {}).get("events", ())
+            if isinstance(e, dict)
+        ),
         relevance=record.get("relevance"),
         pipeline_version=pipeline_version,
     )
