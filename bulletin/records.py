@@ -212,6 +212,10 @@ class Case:
     reviewed: bool = False
     first_stored_at: datetime | None = None
     updated_at: datetime | None = None
+    # The case file the story belongs to (issue 12), and its reports published before this
+    # one: a story with history is an update to a known case, not a new case.
+    case_id: int | None = None
+    history: tuple[CaseReport, ...] = ()
 
     @property
     def canonical_url(self) -> str:
@@ -241,3 +245,81 @@ class Digest:
     near_line: tuple[Case, ...] = ()
     stored_from: datetime | None = None
     stored_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseLink:
+    """A story's place in a case file (issue 12): ``linked`` (the case it belongs to, one per
+    story) or ``candidate`` (a case it may belong to, for an analyst to confirm or reject).
+
+    ``score`` is how well the story matched the case when it was linked (1.0 for the story
+    that founded the case and for an analyst's decision); ``reasons`` say what matched.
+    """
+
+    story_id: int
+    case_id: int
+    status: str  # "linked" or "candidate"
+    score: float
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCorrection:
+    """An analyst's decision about two stories, kept across relinking: ``same`` (one case) or
+    ``different`` (never one case). ``action`` says what made it (merge, split, confirm,
+    reject); for a pair, the latest correction wins."""
+
+    kind: str  # "same" or "different"
+    story_a: int
+    story_b: int
+    action: str
+    note: str = ""
+    made_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
+    """One case file: the stories that report one prosecution, identified by its founding story.
+
+    ``id`` is the story id of the case's earliest report, so it is stable across relinking
+    as long as no earlier report is added. ``stage`` is the latest report's stage (with its
+    ``stage_date`` when the text gave one); ``published`` spans the reports.
+    """
+
+    id: int
+    title: str
+    subjects: tuple[str, ...]
+    stage: str | None
+    stage_date: str | None
+    first_published: datetime | None
+    last_published: datetime | None
+    reports: int
+    candidates: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CaseReport:
+    """One report in a case file's timeline: a story (all its copies), its stage, its link."""
+
+    story_id: int
+    headline: str
+    published_at: datetime | None
+    links: tuple[SourceLink, ...]
+    stage: str | None = None
+    stage_date: str | None = None
+    stage_evidence: str = ""
+    # Every stage the report gives, as the record's stage events (label, date, evidence...).
+    events: tuple[dict[str, Any], ...] = ()
+    status: str = "linked"
+    score: float = 1.0
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFile:
+    """A case with its timeline: the linked reports in time order, and the candidate reports."""
+
+    summary: CaseSummary
+    reports: tuple[CaseReport, ...]
+    candidates: tuple[CaseReport, ...] = ()

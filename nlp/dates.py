@@ -92,8 +92,10 @@ def date_parts(words: Iterable[str]) -> DateParts:
     tokens = [w.casefold().strip(",") for w in words]
     tokens = [t for t in tokens if t]
     year = month = day = weekday = None
+    month_at = -2
     back_unit: str | None = None
     back = 0
+    numbers: list[tuple[int, int]] = []
     for index, token in enumerate(tokens):
         bare = token.rstrip(".")
         before = tokens[index - 1] if index else ""
@@ -102,7 +104,7 @@ def date_parts(words: Iterable[str]) -> DateParts:
             near = [t for t in tokens[max(0, index - 1) : index + 2] if t != token]
             if bare == "may" and not any(_day_number(t) or t.isdigit() for t in near) and len(tokens) > 1:
                 continue
-            month = MONTHS[bare]
+            month, month_at = MONTHS[bare], index
         elif bare in WEEKDAYS:
             weekday = WEEKDAYS[bare]
         elif bare.isdigit() and len(bare) == 4 and _FIRST_YEAR <= int(bare) < _LAST_YEAR:
@@ -111,10 +113,14 @@ def date_parts(words: Iterable[str]) -> DateParts:
             back_unit, back = "day", 1 if bare == "yesterday" else 0
         elif bare in ("year", "month") and before in ("last", "this", "past", "previous"):
             back_unit, back = bare, 0 if before == "this" else 1
-        elif day is None and (number := _day_number(bare)) is not None:
+        elif (number := _day_number(bare)) is not None:
+            numbers.append((index, number))
+    # A day is the number right beside the month ("May 5", "5 May", "the 5th of May"), never
+    # a number elsewhere in the entity ("January to 10 years").
+    for index, number in numbers:
+        if index in (month_at - 1, month_at + 1) or (index == month_at - 2 and tokens[month_at - 1] == "of"):
             day = number
-    if month is None:
-        day = None  # "on the 5th" or a bare number: no date
+            break
     if year is None and month is None and weekday is None and back_unit is None:
         return DateParts()
     if weekday is not None and (month is not None or year is not None):
@@ -136,6 +142,8 @@ def resolve(parts: DateParts, published: date | None) -> str | None:
     if published is None:
         return None
     if parts.month is not None:
+        if parts.back_unit == "year":  # "in April last year", "in May this year"
+            return _ymd(published.year - parts.back, parts.month, parts.day)
         # A month without a year is the latest one on or before publication.
         year = published.year if parts.month <= published.month else published.year - 1
         return _ymd(year, parts.month, parts.day)

@@ -34,6 +34,8 @@ _TIME_DEPS = frozenset({"prep", "npadvmod", "tmod", "obl", "advmod", "nmod", "po
 _UP_DEPS = frozenset({"xcomp", "ccomp", "advcl", "acl", "relcl", "pcomp", "conj"})
 _PERSON_PRONOUNS = frozenset({"he", "she", "they", "him", "her", "them", "who"})
 _NOUN_HEAD_DEPS = frozenset({"dobj", "nsubj", "nsubjpass", "attr", "pobj", "compound"})
+# How far (tokens) from its cue a date may sit when the parse attaches none.
+_NEAR = 3
 
 
 @Language.factory("bulletin_stages", default_config={"patterns": "stages.jsonl"})
@@ -117,12 +119,14 @@ class StageFinder:
                 if anchor.pos_ in ("VERB", "AUX") or anchor.head is anchor:
                     break
                 anchor = anchor.head
+            if self._not_yet(anchor, penalty):  # "agreed to forfeit the money"
+                continue
             found.append(self._event(doc, penalty, anchor, "sentencing"))
         found.sort(key=lambda s: (s.start, s.end))
         return found
 
     def _event(self, doc: Doc, match: Span, anchor: Token, label: str) -> Span:
-        when = _attached_date(doc, anchor)
+        when = _attached_date(doc, anchor, match)
         start, end = match.start, match.end
         payload: dict[str, Any] = {"date": {}}
         if when is not None:
@@ -171,13 +175,31 @@ class StageFinder:
         return False
 
 
-def _attached_date(doc: Doc, anchor: Token) -> Span | None:
+def _attached_date(doc: Doc, anchor: Token, match: Span) -> Span | None:
     """The DATE entity in the anchor's own phrases ("arrested in April 2023", "pleaded guilty on
-    Tuesday"), or for a noun cue in its verb's ("took coercive measures against him in March")."""
+    Tuesday"); for a noun cue in its verb's ("took coercive measures against him in March"); for
+    the second of two verbs in the first's ("was arrested on Monday and charged"). When the
+    parse attaches none (a garbled parse: "A judge on Wednesday sentenced Leung"), the nearest
+    date within ``_NEAR`` tokens of the cue in its sentence."""
     roots = [anchor]
     noun = anchor.pos_ in ("NOUN", "PROPN", "ADJ") and anchor.dep_ in _NOUN_HEAD_DEPS
-    if noun and anchor.head is not anchor:
+    if (noun or anchor.dep_ == "conj") and anchor.head is not anchor:
         roots.append(anchor.head)
+    found = _tree_date(doc, roots)
+    if found is not None:
+        return found
+    sent = anchor.sent
+    near = []
+    for ent in sent.ents:
+        if ent.label_ != "DATE" or date_parts(t.text for t in ent).empty:
+            continue
+        gap = match.start - ent.end if ent.end <= match.start else ent.start - match.end
+        if 0 <= gap <= _NEAR:
+            near.append((gap, ent.start, ent))
+    return min(near, key=lambda n: (n[0], n[1]))[2] if near else None
+
+
+def _tree_date(doc: Doc, roots: list[Token]) -> Span | None:
     for root in roots:
         queue = deque(c for c in root.children if c.dep_ in _TIME_DEPS or c.ent_type_ == "DATE")
         seen: set[int] = set()
