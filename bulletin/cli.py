@@ -697,8 +697,8 @@ def case_show(settings: Settings, case_id: int, as_json: bool) -> None:
     s = case.summary
     click.echo(f"case {s.id}: {_plain(s.title)}")
     click.echo(f"  latest stage: {s.stage or '-'}" + (f" ({s.stage_date})" if s.stage_date else ""))
-    reports = f"{s.reports} report{'s' if s.reports != 1 else ''}"
-    click.echo(f"  {reports}, {_when(s.first_published)} to {_when(s.last_published)}")
+    count = f"{s.reports} report{'s' if s.reports != 1 else ''}"
+    click.echo(f"  {count}, {_when(s.first_published)} to {_when(s.last_published)}")
     for title, reports in (
         ("timeline", case.reports),
         ("candidate reports (confirm or reject)", case.candidates),
