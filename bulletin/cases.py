@@ -219,7 +219,12 @@ def story_facts(
 
 
 def _name_keys(p: Person) -> set[str]:
-    return {f"p:{min(p.first, p.last)}|{max(p.first, p.last)}"} if p.full else set()
+    """A surname (first or last word) with each other word: two full names that match share
+    one ("Chun Ho Leung" and "Kelvin Chun Ho Leung" share chun|leung; "Haoran Xu" and
+    "Xu Haoran" haoran|xu)."""
+    if not p.full:
+        return set()
+    return {f"p:{min(w, s)}|{max(w, s)}" for s in (p.first, p.last) for w in p.words if w != s}
 
 
 def _fact_keys(people: Iterable[Person], facts: Iterable[tuple[str, str]]) -> set[str]:
@@ -519,3 +524,36 @@ def reject_candidate(store: Store, story_id: int, case_id: int, note: str = "") 
     _members(store, case_id)
     _correct(store, [CaseCorrection("different", story_id, case_id, "reject", note)])
     return store.story_case(story_id) or story_id
+
+
+@dataclass(frozen=True, slots=True)
+class PairScore:
+    """Precision and recall of links over pairs of stories: a pair is right when both say
+    "one case" (or both say "two")."""
+
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+def pair_score(predicted: dict[str, int], gold: dict[str, str]) -> PairScore:
+    """Score the case each story was put in (``predicted``: story -> case) against the gold
+    case of each (story -> label); stories missing from ``predicted`` are each their own case."""
+    stories = sorted(gold)
+    tp = fp = fn = 0
+    for i, a in enumerate(stories):
+        for b in stories[i + 1 :]:
+            same_gold = gold[a] == gold[b]
+            same_pred = a in predicted and b in predicted and predicted[a] == predicted[b]
+            tp += same_gold and same_pred
+            fp += same_pred and not same_gold
+            fn += same_gold and not same_pred
+    return PairScore(tp, fp, fn)
