@@ -4,6 +4,7 @@ extracted by the real pipeline once per session and stored in a real archive."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -40,6 +41,10 @@ def published(item: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(item["published"]).replace(hour=8, tzinfo=UTC)
 
 
+def _clock(moment: datetime) -> Callable[[], datetime]:
+    return lambda: moment
+
+
 def build(
     store: Store, only: set[str] | None = None, delay: timedelta = timedelta(hours=2)
 ) -> dict[str, int]:
@@ -50,7 +55,7 @@ def build(
         if only is not None and item["id"] not in only:
             continue
         moment = published(item)
-        store.clock = lambda moment=moment: moment + delay
+        store.clock = _clock(moment + delay)
         article = Article(
             source=item["source"],
             url=item["url"],
