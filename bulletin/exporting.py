@@ -34,6 +34,7 @@ RECORD_KEYS = (
     "tactics",
     "penalties",
     "laws",
+    "stage",
     "relevance",
 )
 # The CSV has one row per penalty imposed, with the article it comes from.
@@ -80,6 +81,9 @@ def article_record(article: Article, stored: StoredExtraction | None) -> dict[st
         "tactics": [],
         "penalties": [],
         "laws": [],
+        # The furthest legal stage (issue 12); null when the report gives none, so that every
+        # line has the same keys.
+        "stage": None,
         "relevance": None,
     }
     if stored is not None:
