@@ -210,6 +210,9 @@ def test_migration_gives_stored_articles_their_fetch_time(tmp_path: Path) -> Non
     path = tmp_path / "old.db"
     with Store.open(path) as store:
         store.conn.execute("DELETE FROM schema_migrations WHERE version >= 5")
+        # Back to version 4: undo the later migrations too (6: case files).
+        for table in ("case_corrections", "case_links", "cases"):
+            store.conn.execute(f"DROP TABLE IF EXISTS {table}")
         store.conn.execute("DROP TABLE digest_windows")
         store.conn.execute("DROP INDEX articles_first_stored")
         store.conn.execute("ALTER TABLE articles DROP COLUMN first_stored_at")
