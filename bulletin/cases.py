@@ -56,6 +56,7 @@ class Rules:
 
     link: float
     candidate: float
+    max_candidates: int
     weights: dict[str, float]
     generic: dict[str, frozenset[str]]
     aliases: dict[str, str]
@@ -68,6 +69,7 @@ def load_rules() -> Rules:
     rules = Rules(
         link=float(data["thresholds"]["link"]),
         candidate=float(data["thresholds"]["candidate"]),
+        max_candidates=int(data["thresholds"]["max_candidates"]),
         weights={k: float(v) for k, v in data["weights"].items()},
         # Folded like the names they are compared with ("U.S." and "u.s" are one).
         generic={k: frozenset(_fold(n, aliases) for n in v) for k, v in data["generic"].items()},
@@ -77,6 +79,9 @@ def load_rules() -> Rules:
         raise BulletinError(
             f"data/cases.toml: expected 0 < candidate <= link <= 1, got {rules.candidate}, {rules.link}"
         )
+    # Blocking is lossless only while a surname with laws alone stays below a candidate.
+    if rules.weights["surname"] + rules.weights["law_cap"] >= rules.candidate:
+        raise BulletinError("data/cases.toml: surname + law_cap must stay below the candidate threshold")
     return rules
 
 
@@ -227,10 +232,15 @@ def _name_keys(p: Person) -> set[str]:
     return {f"p:{min(w, s)}|{max(w, s)}" for s in (p.first, p.last) for w in p.words if w != s}
 
 
+# Facts that, with a surname, can reach the candidate threshold; a law cannot (see cases.toml),
+# and as most cases cite one of a few laws, its blocks would be large.
+_KEY_FACTS = frozenset({"org", "place", "penalty"})
+
+
 def _fact_keys(people: Iterable[Person], facts: Iterable[tuple[str, str]]) -> set[str]:
     """A surname with each fact: the least any link or candidate needs to share."""
     surnames = {s for p in people for s in (p.first, p.last)}
-    return {f"s:{s}|{kind}:{value}" for s in surnames for kind, value in facts}
+    return {f"s:{s}|{kind}:{value}" for s in surnames for kind, value in facts if kind in _KEY_FACTS}
 
 
 @dataclass
@@ -404,6 +414,16 @@ def link_stories(
         pair = (sid, find(case_id))
         if pair[1] != find(case_of[sid]) and value > best_candidate.get(pair, (-1.0, ()))[0]:
             best_candidate[pair] = (value, why)
+    # Each story's best few candidates (highest score, then earliest case): a common name would
+    # otherwise put a story before the analyst once for every namesake's case.
+    by_story: dict[int, list[tuple[float, int, tuple[str, ...]]]] = {}
+    for (sid, case_id), (value, why) in best_candidate.items():
+        by_story.setdefault(sid, []).append((value, case_id, why))
+    best_candidate = {
+        (sid, case_id): (value, why)
+        for sid, found in by_story.items()
+        for value, case_id, why in sorted(found, key=lambda f: (-f[0], f[1]))[: rules.max_candidates]
+    }
     links += [CaseLink(s, c, "candidate", v, w) for (s, c), (v, w) in sorted(best_candidate.items())]
     waiting: dict[int, int] = {}
     for _, case_id in best_candidate:

@@ -137,12 +137,22 @@ def case_ids(stories: list[StoryFacts], corrections: list[CaseCorrection] | None
 
 def test_full_names_match_in_either_order_and_with_middle_names() -> None:
     stories = [
-        facts(1, 0, ["Minghui Zhao"]),
-        facts(2, 30, ["Zhao Minghui"]),
-        facts(3, 60, ["Kelvin Chun Ho Leung"]),
-        facts(4, 90, ["Kelvin Leung"]),
+        facts(1, 0, ["Minghui Zhao"], place=["cincinnati"]),
+        facts(2, 30, ["Zhao Minghui"], place=["cincinnati"]),
+        facts(3, 60, ["Kelvin Chun Ho Leung"], org=["pacific rim avionics"]),
+        facts(4, 90, ["Kelvin Leung"], org=["pacific rim avionics"]),
     ]
     assert case_ids(stories) == {1: 1, 2: 1, 3: 3, 4: 3}
+
+
+def test_a_full_name_alone_is_a_candidate_not_a_link() -> None:
+    """ "Wang Wei" is many people: the same full name and nothing else in common."""
+    result = link_stories([facts(1, 0, ["Wang Wei"], place=["chengdu"]), facts(2, 40, ["Wei Wang"])])
+    assert {(k.story_id, k.case_id, k.status) for k in result.links} == {
+        (1, 1, "linked"),
+        (2, 2, "linked"),
+        (2, 1, "candidate"),
+    }
 
 
 def test_a_surname_alone_never_links() -> None:
@@ -171,13 +181,13 @@ def test_a_report_that_matches_two_cases_bridges_them() -> None:
     stories = [
         facts(1, 0, ["Chun Ho Leung"], org=["pacific rim avionics"]),
         facts(2, 50, ["Kelvin Leung"], place=["honolulu"]),
-        facts(3, 100, ["Kelvin Chun Ho Leung"]),
+        facts(3, 100, ["Kelvin Chun Ho Leung"], org=["pacific rim avionics"], place=["honolulu"]),
     ]
     assert case_ids(stories) == {1: 1, 2: 1, 3: 1}
 
 
 def test_corrections_override_the_scores() -> None:
-    a, b = facts(1, 0, ["Xu Haoran"]), facts(2, 10, ["Xu Haoran"])
+    a, b = facts(1, 0, ["Xu Haoran"], place=["xi'an"]), facts(2, 10, ["Xu Haoran"], place=["xi'an"])
     assert case_ids([a, b]) == {1: 1, 2: 1}
     apart = [CaseCorrection("different", 1, 2, "split")]
     assert case_ids([a, b], apart) == {1: 1, 2: 2}
