@@ -777,7 +777,7 @@ def case_confirm(settings: Settings, story_id: int, case_id: int, note: str) -> 
 @click.option("--note", default="", help="Why (kept with the correction).")
 @with_settings
 def case_reject(settings: Settings, story_id: int, case_id: int, note: str) -> None:
-    """Reject a candidate link: the story is not part of the case, and never will be."""
+    """Reject a candidate link: the story is not part of the case (kept across relinking)."""
     from bulletin.cases import reject_candidate
     from bulletin.store import Store
 
