@@ -32,11 +32,12 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-## bench: the three benchmarks (crawl, extract, digest), each against a bare baseline
+## bench: the four benchmarks (crawl, extract, digest, cases), each against a bare baseline
 bench: $(INSTALLED)
 	$(PY) bench/crawl.py
 	$(PY) bench/extract.py
 	$(PY) bench/digest.py
+	$(PY) bench/cases.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache .mypy_cache

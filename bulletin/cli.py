@@ -24,7 +24,7 @@ from rich.text import Text
 from bulletin import __version__
 from bulletin.config import Settings, load_settings
 from bulletin.errors import BulletinError
-from bulletin.records import CrawlStats
+from bulletin.records import STAGE_LABELS, CaseReport, CaseSummary, CrawlStats
 
 logger = logging.getLogger(__name__)
 
@@ -390,12 +390,18 @@ def runs(settings: Settings, limit: int, crawls: bool, as_json: bool) -> None:
 @click.option("--model", default=None, help="spaCy model to load (default: nlp.model setting).")
 @with_settings
 def extract(settings: Settings, source: str | None, redo: bool, model: str | None) -> None:
-    """Extract subjects, entities, tactics, penalties and laws.
+    """Extract subjects, entities, tactics, penalties, laws and the legal stage.
 
     With --input, write one JSON record per article to stdout. Without it, process the
     stored articles not yet extracted by the current pipeline version and store the
     records (idempotent; --redo re-extracts all), with a progress bar on a terminal
-    and a log line every few seconds otherwise.
+    and a log line every few seconds otherwise; then link the stories into cases
+    (`bulletin cases`).
+
+    A record's "stage" is the furthest legal stage the report gives (detention, charge,
+    conviction, sentencing, appeal, release), with its evidence, offsets and "date" (ISO,
+    as precise as the text: 2023, 2023-04 or 2023-04-11) when the text dates it; "events"
+    lists every stage the report gives.
     """
     from bulletin.extracting import extract_input, extract_stored
 
@@ -428,6 +434,14 @@ def extract(settings: Settings, source: str | None, redo: bool, model: str | Non
             if count.reviewed
             else ""
         )
+    )
+    from bulletin.cases import relink
+    from bulletin.store import Store
+
+    with Store.open(settings.db_path) as store:
+        linked = relink(store)
+    click.echo(
+        f"linked {linked.stories} stories into {linked.cases} cases ({linked.candidates} candidate links)"
     )
 
 
@@ -567,6 +581,244 @@ def export(
         f"exported {count.rows} {FORMATS[fmt].unit} from {count.articles} articles "
         f"({count.extracted} extracted) as {fmt} to {out or 'stdout'}",
         err=True,
+    )
+
+
+# -- case files (issue 12): one prosecution across many reports ----------------------------
+
+
+def _case_json(summary: CaseSummary) -> dict[str, Any]:
+    return {
+        "id": summary.id,
+        "title": summary.title,
+        "subjects": list(summary.subjects),
+        "stage": summary.stage,
+        "stage_date": summary.stage_date,
+        "first_published": summary.first_published.isoformat() if summary.first_published else None,
+        "last_published": summary.last_published.isoformat() if summary.last_published else None,
+        "reports": summary.reports,
+        "candidates": summary.candidates,
+    }
+
+
+def _report_json(report: CaseReport) -> dict[str, Any]:
+    return {
+        "story_id": report.story_id,
+        "headline": report.headline,
+        "published": report.published_at.isoformat() if report.published_at else None,
+        "stage": report.stage,
+        "stage_date": report.stage_date,
+        "stage_evidence": report.stage_evidence,
+        "events": list(report.events),
+        "status": report.status,
+        "score": report.score,
+        "reasons": list(report.reasons),
+        "links": [
+            {
+                "source": link.source,
+                "url": link.url,
+                "title": link.title,
+                "published": link.published_at.isoformat() if link.published_at else None,
+            }
+            for link in report.links
+        ],
+    }
+
+
+def _when(moment: Any) -> str:
+    return moment.date().isoformat() if moment is not None else "-"
+
+
+@cli.command("cases")
+@click.option("--since", callback=_day, help="Only cases with a report published on or after this day.")
+@click.option("--stage", type=click.Choice(STAGE_LABELS), help="Only cases whose latest stage this is.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array, one object per case.")
+@with_settings
+def cases_command(settings: Settings, since: date | None, stage: str | None, as_json: bool) -> None:
+    """List case files (the stories of one prosecution, linked) with their latest stage.
+
+    Cases are linked after each extraction (`bulletin extract`, `bulletin run`); `bulletin
+    case relink` links the whole archive again. Stages: detention (arrest), charge
+    (indictment), conviction (plea or verdict), sentencing, appeal, release (or deportation).
+    """
+    from bulletin.store import Store
+
+    with Store.open(settings.db_path, create=False) as store:
+        summaries = store.case_summaries(since, stage)
+    if as_json:
+        print_json([_case_json(s) for s in summaries])
+        return
+    out = table(
+        "case",
+        "stage",
+        "stage date",
+        "reports",
+        "first",
+        "last",
+        "candidates",
+        "title",
+        numeric=("case", "reports", "candidates"),
+    )
+    for s in summaries:
+        out.add_row(
+            *cells(
+                s.id,
+                s.stage,
+                s.stage_date,
+                s.reports,
+                _when(s.first_published),
+                _when(s.last_published),
+                s.candidates,
+                _plain(s.title),
+            )
+        )
+    emit(out)
+
+
+class CaseGroup(click.Group):
+    """`bulletin case ID` shows a case; its other subcommands change which stories are one case."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group("case", cls=CaseGroup)
+def case_group() -> None:
+    """Show one case's timeline (`bulletin case ID`), or correct the linking: merge, split,
+    confirm or reject a candidate. A correction is kept in the archive and every relink obeys
+    it; the case's id is its earliest report's story id."""
+
+
+@case_group.command("show")
+@click.argument("case_id", type=int, metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="The case and its timeline as one JSON object.")
+@with_settings
+def case_show(settings: Settings, case_id: int, as_json: bool) -> None:
+    """Print a case's timeline: each report's stage, date and every source link."""
+    from bulletin.store import Store
+
+    with Store.open(settings.db_path, create=False) as store:
+        case = store.case_file(case_id)
+        if case is None:
+            story = store.story_case(case_id)
+            case = store.case_file(story) if story is not None else None
+    if case is None:
+        raise BulletinError(f"no case {case_id} in {settings.db_path} (see `bulletin cases`)")
+    if as_json:
+        print_json(
+            {
+                **_case_json(case.summary),
+                "timeline": [_report_json(r) for r in case.reports],
+                "candidates": [_report_json(r) for r in case.candidates],
+            }
+        )
+        return
+    s = case.summary
+    click.echo(f"case {s.id}: {_plain(s.title)}")
+    click.echo(f"  latest stage: {s.stage or '-'}" + (f" ({s.stage_date})" if s.stage_date else ""))
+    count = f"{s.reports} report{'s' if s.reports != 1 else ''}"
+    click.echo(f"  {count}, {_when(s.first_published)} to {_when(s.last_published)}")
+    for title, reports in (
+        ("timeline", case.reports),
+        ("candidate reports (confirm or reject)", case.candidates),
+    ):
+        if not reports:
+            continue
+        click.echo(f"{title}:")
+        for r in reports:
+            stage = r.stage or "no stage"
+            if r.stage_date:
+                stage += f" {r.stage_date}"
+            score = "" if r.score >= 1.0 and r.status == "linked" else f" [score {r.score:.2f}]"
+            click.echo(
+                f"  {_when(r.published_at)}  {stage}: {_plain(r.headline)} (story {r.story_id}){score}"
+            )
+            for event in r.events:
+                if event.get("label") != r.stage:
+                    when = f" {_plain(event['date'])}" if event.get("date") else ""
+                    click.echo(
+                        f"      also {_plain(event.get('label'))}{when}: {_plain(event.get('evidence', ''))}"
+                    )
+            for link in r.links:
+                click.echo(f"      {_plain(link.source)}: {_plain(link.url)}")
+            if r.status == "candidate" or r.score < 1.0:
+                click.echo(f"      matched on: {_plain('; '.join(r.reasons))}")
+
+
+@case_group.command("merge")
+@click.argument("case_a", type=int)
+@click.argument("case_b", type=int)
+@click.option("--note", default="", help="Why (kept with the correction).")
+@with_settings
+def case_merge(settings: Settings, case_a: int, case_b: int, note: str) -> None:
+    """Make two cases one; they stay one across relinking."""
+    from bulletin.cases import merge_cases
+    from bulletin.store import Store
+
+    with Store.open(settings.db_path, create=False) as store:
+        merged = merge_cases(store, case_a, case_b, note)
+    click.echo(f"cases {case_a} and {case_b} are now case {merged}")
+
+
+@case_group.command("split")
+@click.argument("case_id", type=int)
+@click.argument("story_ids", type=int, nargs=-1, required=True)
+@click.option("--note", default="", help="Why (kept with the correction).")
+@with_settings
+def case_split(settings: Settings, case_id: int, story_ids: tuple[int, ...], note: str) -> None:
+    """Move these stories (see `bulletin case ID`) out of a case into a case of their own."""
+    from bulletin.cases import split_case
+    from bulletin.store import Store
+
+    with Store.open(settings.db_path, create=False) as store:
+        new = split_case(store, case_id, list(story_ids), note)
+    click.echo(f"stories {', '.join(map(str, story_ids))} split from case {case_id} into case {new}")
+
+
+@case_group.command("confirm")
+@click.argument("story_id", type=int)
+@click.argument("case_id", type=int)
+@click.option("--note", default="", help="Why (kept with the correction).")
+@with_settings
+def case_confirm(settings: Settings, story_id: int, case_id: int, note: str) -> None:
+    """Confirm a candidate link: the story is part of the case."""
+    from bulletin.cases import confirm_candidate
+    from bulletin.store import Store
+
+    with Store.open(settings.db_path, create=False) as store:
+        now = confirm_candidate(store, story_id, case_id, note)
+    click.echo(f"story {story_id} is in case {now}")
+
+
+@case_group.command("reject")
+@click.argument("story_id", type=int)
+@click.argument("case_id", type=int)
+@click.option("--note", default="", help="Why (kept with the correction).")
+@with_settings
+def case_reject(settings: Settings, story_id: int, case_id: int, note: str) -> None:
+    """Reject a candidate link: the story is not part of the case (kept across relinking)."""
+    from bulletin.cases import reject_candidate
+    from bulletin.store import Store
+
+    with Store.open(settings.db_path, create=False) as store:
+        now = reject_candidate(store, story_id, case_id, note)
+    click.echo(f"story {story_id} is not in case {case_id}; it is in case {now}")
+
+
+@case_group.command("relink")
+@with_settings
+def case_relink(settings: Settings) -> None:
+    """Link the whole archive into cases again (the analyst's corrections kept)."""
+    from bulletin.cases import relink
+    from bulletin.store import Store
+
+    with Store.open(settings.db_path, create=False) as store:
+        result = relink(store)
+    click.echo(
+        f"linked {result.stories} stories into {result.cases} cases "
+        f"({result.candidates} candidate links) in {result.seconds:.2f} s"
     )
 
 

@@ -35,6 +35,7 @@ RECORD_KEYS = (
     "tactics",
     "penalties",
     "laws",
+    "stage",
     "relevance",
 )
 # The CSV has one row per penalty imposed, with the article it comes from.
@@ -83,6 +84,9 @@ def article_record(article: Article, stored: StoredExtraction | None) -> dict[st
         "tactics": [],
         "penalties": [],
         "laws": [],
+        # The furthest legal stage (issue 12); null when the report gives none, so that every
+        # line has the same keys.
+        "stage": None,
         "relevance": None,
     }
     if stored is not None:

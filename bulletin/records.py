@@ -91,7 +91,10 @@ class Extraction:
     optional fields are omitted, except the top-level ``url``, ``title``, ``published``.
     ``subjects`` are names; ``entities``, ``tactics`` and ``laws`` carry evidence spans
     as ``Finding``; ``penalties`` are dicts in the taxonomy's shape (``person``,
-    ``kind``, ``months``…, ``evidence``, ``start``, ``end``).
+    ``kind``, ``months``…, ``evidence``, ``start``, ``end``). ``stages`` are the legal
+    stages the report gives (``STAGES`` order, one finding each, attrs ``date`` and
+    ``date_text`` when the text dates it); ``to_json`` writes them as ``stage``: the furthest
+    one, with every one under ``events``.
     """
 
     id: str | None
@@ -104,6 +107,7 @@ class Extraction:
     tactics: tuple[Finding, ...] = ()
     penalties: tuple[dict[str, Any], ...] = ()
     laws: tuple[Finding, ...] = ()
+    stages: tuple[Finding, ...] = ()
     # How sure the relevance judgement is, 0..1 (0.5 is the line); None for older records.
     relevance: float | None = None
     pipeline_version: str = ""
@@ -129,9 +133,25 @@ class Extraction:
             penalties=[dict(p) for p in self.penalties],
             laws=[{"text": f.text, "start": f.start_char, "end": f.end_char, **f.attrs} for f in self.laws],
         )
+        if self.stages:
+            events = [_stage_json(f) for f in self.stages]
+            record["stage"] = {**events[-1], "events": events}
         if self.relevance is not None:
             record["relevance"] = self.relevance
         return record
+
+
+STAGE_LABELS = ("detention", "charge", "conviction", "sentencing", "appeal", "release")
+
+
+def _stage_json(f: Finding) -> dict[str, Any]:
+    return {"label": f.label, "evidence": f.text, "start": f.start_char, "end": f.end_char, **f.attrs}
+
+
+def stage_of(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``stage`` of an extraction record as JSON (None when it gives none or is malformed)."""
+    stage = record.get("stage")
+    return stage if isinstance(stage, dict) and stage.get("label") in STAGE_LABELS else None
 
 
 def extraction_from_json(record: dict[str, Any], pipeline_version: str = "") -> Extraction:
@@ -154,6 +174,11 @@ def extraction_from_json(record: dict[str, Any], pipeline_version: str = "") -> 
         ),
         penalties=tuple(dict(p) for p in record.get("penalties", ())),
         laws=tuple(finding("law", law, "text", "LAW") for law in record.get("laws", ())),
+        stages=tuple(
+            finding("stage", e, "evidence", e.get("label", ""))
+            for e in (stage_of(record) or {}).get("events", ())
+            if isinstance(e, dict)
+        ),
         relevance=record.get("relevance"),
         pipeline_version=pipeline_version,
     )
@@ -187,6 +212,10 @@ class Case:
     reviewed: bool = False
     first_stored_at: datetime | None = None
     updated_at: datetime | None = None
+    # The case file the story belongs to (issue 12), and its reports published before this
+    # one: a story with history is an update to a known case, not a new case.
+    case_id: int | None = None
+    history: tuple[CaseReport, ...] = ()
 
     @property
     def canonical_url(self) -> str:
@@ -216,3 +245,81 @@ class Digest:
     near_line: tuple[Case, ...] = ()
     stored_from: datetime | None = None
     stored_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseLink:
+    """A story's place in a case file (issue 12): ``linked`` (the case it belongs to, one per
+    story) or ``candidate`` (a case it may belong to, for an analyst to confirm or reject).
+
+    ``score`` is how well the story matched the case when it was linked (1.0 for the story
+    that founded the case and for an analyst's decision); ``reasons`` say what matched.
+    """
+
+    story_id: int
+    case_id: int
+    status: str  # "linked" or "candidate"
+    score: float
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCorrection:
+    """An analyst's decision about two stories, kept across relinking: ``same`` (one case) or
+    ``different`` (never one case). ``action`` says what made it (merge, split, confirm,
+    reject); for a pair, the latest correction wins."""
+
+    kind: str  # "same" or "different"
+    story_a: int
+    story_b: int
+    action: str
+    note: str = ""
+    made_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
+    """One case file: the stories that report one prosecution, identified by its founding story.
+
+    ``id`` is the story id of the case's earliest report, so it is stable across relinking
+    as long as no earlier report is added. ``stage`` is the latest report's stage (with its
+    ``stage_date`` when the text gave one); ``published`` spans the reports.
+    """
+
+    id: int
+    title: str
+    subjects: tuple[str, ...]
+    stage: str | None
+    stage_date: str | None
+    first_published: datetime | None
+    last_published: datetime | None
+    reports: int
+    candidates: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CaseReport:
+    """One report in a case file's timeline: a story (all its copies), its stage, its link."""
+
+    story_id: int
+    headline: str
+    published_at: datetime | None
+    links: tuple[SourceLink, ...]
+    stage: str | None = None
+    stage_date: str | None = None
+    stage_evidence: str = ""
+    # Every stage the report gives, as the record's stage events (label, date, evidence...).
+    events: tuple[dict[str, Any], ...] = ()
+    status: str = "linked"
+    score: float = 1.0
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFile:
+    """A case with its timeline: the linked reports in time order, and the candidate reports."""
+
+    summary: CaseSummary
+    reports: tuple[CaseReport, ...]
+    candidates: tuple[CaseReport, ...] = ()

@@ -65,6 +65,7 @@ def run_pipeline(
             result.status = "abandoned"
             return result
         result.extracted = _extract(settings, result.problems)
+        _link(settings, result.problems)
         _digest(settings, period, failed, send, out_dir, result)
         result.status = "finished" if not result.problems else "finished with problems"
     except Exception as exc:  # a bug must not kill the scheduler: record it, log the traceback
@@ -141,6 +142,17 @@ def _extract(settings: Settings, problems: list[str]) -> int:
     except BulletinError as exc:
         problems.append(f"extraction failed: {exc}")
         return 0
+
+
+def _link(settings: Settings, problems: list[str]) -> None:
+    """Link the stories into cases after extraction, so the digest reads the links, never makes them."""
+    from bulletin.cases import relink
+
+    try:
+        with Store.open(settings.db_path) as store:
+            relink(store)
+    except BulletinError as exc:
+        problems.append(f"case linking failed: {exc}")
 
 
 def _digest(

@@ -23,7 +23,19 @@ from typing import Any
 from bulletin.corrections import Correction, confirmed, queue_fields
 from bulletin.corrections import apply as apply_corrections
 from bulletin.errors import StaleReviewError, StoreError
-from bulletin.records import Article, Case, CrawlStats, SourceLink, extraction_from_json
+from bulletin.records import (
+    Article,
+    Case,
+    CaseCorrection,
+    CaseFile,
+    CaseLink,
+    CaseReport,
+    CaseSummary,
+    CrawlStats,
+    SourceLink,
+    extraction_from_json,
+    stage_of,
+)
 from bulletin.similarity import Signature
 
 logger = logging.getLogger(__name__)
@@ -191,8 +203,50 @@ MIGRATIONS: list[str] = [
     ALTER TABLE extractions ADD COLUMN queue_key TEXT;
     CREATE INDEX extractions_queue ON extractions(story_lead, reviewed, queue_key);
     """,
+    # 7: case files (issue 12): stories that report one prosecution, linked after extraction
+    # (bulletin/cases.py), with each link's score; candidate links wait for an analyst. Both
+    # tables are rebuilt whole by each relink. case_corrections holds the analyst's merges,
+    # splits, confirmations and rejections as pairs of stories, which every relink obeys.
+    """
+    CREATE TABLE cases (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        subjects TEXT NOT NULL DEFAULT '[]',
+        stage TEXT,
+        stage_date TEXT,
+        first_published TEXT,
+        last_published TEXT,
+        reports INTEGER NOT NULL DEFAULT 0,
+        linked_at TEXT NOT NULL
+    );
+    CREATE INDEX cases_last_published ON cases(last_published);
+    CREATE TABLE case_links (
+        story_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('linked', 'candidate')),
+        score REAL NOT NULL,
+        reasons TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (story_id, case_id)
+    );
+    CREATE UNIQUE INDEX case_links_one_case ON case_links(story_id) WHERE status = 'linked';
+    CREATE INDEX case_links_case ON case_links(case_id, status);
+    CREATE TABLE case_corrections (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('same', 'different')),
+        story_a INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        story_b INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        action TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        made_at TEXT NOT NULL
+    );
+    CREATE INDEX case_corrections_pair ON case_corrections(story_a, story_b);
+    """,
 ]
 
+_CASE_SELECT = (
+    "SELECT c.*, (SELECT count(*) FROM case_links k WHERE k.case_id = c.id AND k.status = 'candidate')"
+    " AS candidates FROM cases c"
+)
 ARTICLE_COLUMNS = (
     "id, url, source, title, published_at, byline, section, lang, text, relevant, relevance, "
     "story_id, fetched_at"
@@ -1000,7 +1054,240 @@ class Store:
                     ),
                 )
             )
-        return cases
+        histories = self.case_histories(c.story_id for c in cases)
+        return [
+            replace(c, case_id=histories[c.story_id][0], history=histories[c.story_id][1])
+            if c.story_id in histories
+            else c
+            for c in cases
+        ]
+
+    # -- case files (issue 12): stories linked into cases, and the analyst's corrections ---
+
+    def case_inputs(self) -> list[tuple[int, datetime, dict[str, Any]]]:
+        """Each relevant story's id, time and record, in time then id order: what linking reads.
+
+        The time is the earliest copy's publication time (fetch time when the page gave
+        none); the record is the one ``cases`` shows: the earliest copy's extraction, or the
+        reviewed copy's with the analyst's corrections (who may have made it a case, or not).
+        """
+        rows = self.conn.execute(
+            """
+            SELECT s.story_id, s.moment, l.record, l.relevant FROM (
+                SELECT story_id, min(coalesce(published_utc, fetched_at)) AS moment
+                FROM articles GROUP BY story_id
+            ) s JOIN (
+                SELECT a.story_id, e.record, e.relevant, row_number() OVER (
+                    PARTITION BY a.story_id ORDER BY a.published_utc IS NULL, a.published_utc, a.url
+                ) AS rank
+                FROM articles a JOIN extractions e ON e.article_id = a.id
+            ) l ON l.story_id = s.story_id AND l.rank = 1
+            ORDER BY s.moment, s.story_id
+            """
+        ).fetchall()
+        reviewed = {
+            int(r[0]): int(r[1])
+            for r in self.conn.execute(
+                "SELECT a.story_id, a.id FROM reviews r JOIN articles a ON a.id = r.article_id"
+                " JOIN extractions e ON e.article_id = a.id ORDER BY a.id DESC"
+            )
+        }
+        out = []
+        for story_id, moment, raw, relevant in rows:
+            record = json.loads(raw)
+            if story_id in reviewed:
+                stored = self.stored_extraction(reviewed[story_id])
+                if stored is not None:
+                    record = apply_corrections(stored.record, self.corrections(reviewed[story_id])).record
+                    relevant = record.get("relevant")
+            if relevant:
+                out.append((int(story_id), _moment(moment), record))
+        return out
+
+    def save_case_links(self, cases: Iterable[CaseSummary], links: Iterable[CaseLink]) -> None:
+        """Replace every case file and link with these, in one transaction: a reader sees
+        the previous linking or this one, never half of each."""
+        now = _iso(self.clock())
+        with self.transaction():
+            self.conn.execute("DELETE FROM case_links")
+            self.conn.execute("DELETE FROM cases")
+            self.conn.executemany(
+                """
+                INSERT INTO cases (id, title, subjects, stage, stage_date, first_published, last_published,
+                    reports, linked_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    (
+                        c.id,
+                        c.title,
+                        json.dumps(list(c.subjects), ensure_ascii=False),
+                        c.stage,
+                        c.stage_date,
+                        _utc(c.first_published) if c.first_published else None,
+                        _utc(c.last_published) if c.last_published else None,
+                        c.reports,
+                        now,
+                    )
+                    for c in cases
+                ],
+            )
+            self.conn.executemany(
+                "INSERT INTO case_links (story_id, case_id, status, score, reasons) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (
+                        k.story_id,
+                        k.case_id,
+                        k.status,
+                        k.score,
+                        json.dumps(list(k.reasons), ensure_ascii=False),
+                    )
+                    for k in links
+                ],
+            )
+
+    def add_case_corrections(self, corrections: Iterable[CaseCorrection]) -> list[CaseCorrection]:
+        """Record an analyst's decisions (in one transaction); returns them with id and time."""
+        out = []
+        with self.transaction():
+            for c in corrections:
+                if c.kind not in ("same", "different"):
+                    raise StoreError(f"a case correction is 'same' or 'different', got {c.kind!r}")
+                made_at = c.made_at or self.clock()
+                cur = self.conn.execute(
+                    """
+                    INSERT INTO case_corrections (kind, story_a, story_b, action, note, made_at)
+                    VALUES (?, ?, ?, ?, ?, ?) RETURNING id
+                    """,
+                    (c.kind, c.story_a, c.story_b, c.action, c.note, _utc(made_at)),
+                )
+                out.append(replace(c, made_at=made_at, id=int(cur.fetchone()[0])))
+        return out
+
+    def case_corrections(self) -> list[CaseCorrection]:
+        """Every case correction, in the order they were made."""
+        rows = self.conn.execute("SELECT * FROM case_corrections ORDER BY id").fetchall()
+        return [
+            CaseCorrection(
+                r["kind"], r["story_a"], r["story_b"], r["action"], r["note"], _when(r["made_at"]), r["id"]
+            )
+            for r in rows
+        ]
+
+    def case_summaries(self, since: date | None = None, stage: str | None = None) -> list[CaseSummary]:
+        """The case files, latest report first: ``since`` keeps those with a report published
+        on or after that day (UTC), ``stage`` those whose latest stage it is."""
+        where, params = [], []
+        if since is not None:
+            where.append("c.last_published >= ?")
+            params.append(since.isoformat())
+        if stage is not None:
+            where.append("c.stage = ?")
+            params.append(stage)
+        sql = _CASE_SELECT
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self.conn.execute(sql + " ORDER BY c.last_published DESC, c.id DESC", params).fetchall()
+        return [_case_summary(r) for r in rows]
+
+    def story_case(self, story_id: int) -> int | None:
+        """The case a story is linked to (None when it is in none)."""
+        row = self.conn.execute(
+            "SELECT case_id FROM case_links WHERE story_id = ? AND status = 'linked'", (story_id,)
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def case_file(self, case_id: int) -> CaseFile | None:
+        """A case with its timeline (linked reports in time order) and its candidate reports."""
+        row = self.conn.execute(_CASE_SELECT + " WHERE c.id = ?", (case_id,)).fetchone()
+        if row is None:
+            return None
+        links = self.conn.execute(
+            "SELECT story_id, status, score, reasons FROM case_links WHERE case_id = ?", (case_id,)
+        ).fetchall()
+        reports = self._case_reports({int(k["story_id"]): k for k in links})
+        return CaseFile(
+            _case_summary(row),
+            tuple(r for r in reports if r.status == "linked"),
+            tuple(r for r in reports if r.status == "candidate"),
+        )
+
+    def _case_reports(self, links: dict[int, sqlite3.Row]) -> list[CaseReport]:
+        """The reports of these stories (story id -> its case_links row), in time then id order."""
+        copies: dict[int, list[sqlite3.Row]] = {}
+        ids = sorted(links)
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk : chunk + 500]
+            for copy in self.conn.execute(
+                f"""
+                SELECT a.story_id, a.source, a.url, a.title, a.published_at, a.published_utc, a.fetched_at,
+                    e.record
+                FROM articles a LEFT JOIN extractions e ON e.article_id = a.id
+                WHERE a.story_id IN ({", ".join("?" * len(part))})
+                ORDER BY a.story_id, a.published_utc IS NULL, a.published_utc, a.url
+                """,
+                part,
+            ):
+                copies.setdefault(int(copy["story_id"]), []).append(copy)
+        reports = []
+        for story_id, rows in copies.items():
+            link = links[story_id]
+            lead = next((c for c in rows if c["record"] is not None), None)
+            stage = stage_of(json.loads(lead["record"])) if lead is not None else None
+            moment = min(_moment(c["published_utc"] or c["fetched_at"]) for c in rows)
+            report = CaseReport(
+                story_id=story_id,
+                headline=rows[0]["title"],
+                published_at=_when(rows[0]["published_at"]),
+                links=tuple(
+                    SourceLink(c["source"], c["url"], c["title"], _when(c["published_at"])) for c in rows
+                ),
+                stage=stage["label"] if stage else None,
+                stage_date=stage.get("date") if stage else None,
+                stage_evidence=stage.get("evidence", "") if stage else "",
+                events=tuple(e for e in stage.get("events", ()) if isinstance(e, dict)) if stage else (),
+                status=link["status"],
+                score=float(link["score"]),
+                reasons=tuple(json.loads(link["reasons"])),
+            )
+            reports.append((moment, story_id, report))
+        reports.sort(key=lambda r: (r[0], r[1]))
+        return [r[2] for r in reports]
+
+    def case_histories(self, story_ids: Iterable[int]) -> dict[int, tuple[int, tuple[CaseReport, ...]]]:
+        """For each story in a case: its case id and the case's reports from before it (earlier
+        in time, or as early with a lower id), oldest first."""
+        wanted = sorted(set(story_ids))
+        case_of: dict[int, int] = {}
+        for chunk in range(0, len(wanted), 500):
+            part = wanted[chunk : chunk + 500]
+            for row in self.conn.execute(
+                f"SELECT story_id, case_id FROM case_links WHERE status = 'linked'"
+                f" AND story_id IN ({', '.join('?' * len(part))})",
+                part,
+            ):
+                case_of[int(row[0])] = int(row[1])
+        if not case_of:
+            return {}
+        members: dict[int, sqlite3.Row] = {}
+        case_ids = sorted(set(case_of.values()))
+        for chunk in range(0, len(case_ids), 500):
+            part = case_ids[chunk : chunk + 500]
+            for row in self.conn.execute(
+                f"SELECT story_id, case_id, status, score, reasons FROM case_links WHERE status = 'linked'"
+                f" AND case_id IN ({', '.join('?' * len(part))})",
+                part,
+            ):
+                members[int(row["story_id"])] = row
+        by_case: dict[int, list[CaseReport]] = {}
+        for report in self._case_reports(members):
+            by_case.setdefault(int(members[report.story_id]["case_id"]), []).append(report)
+        out = {}
+        for story_id, case_id in case_of.items():
+            timeline = by_case.get(case_id, [])
+            place = next((i for i, r in enumerate(timeline) if r.story_id == story_id), 0)
+            out[story_id] = (case_id, tuple(timeline[:place]))
+        return out
 
     # -- digest windows: what each daily or weekly digest covered -----------------------
 
@@ -1255,6 +1542,26 @@ def check_writable(path: str | Path) -> None:
 
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _moment(value: str) -> datetime:
+    """A stored time as an aware datetime (a naive one, from an old row, taken as UTC)."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _case_summary(row: sqlite3.Row) -> CaseSummary:
+    return CaseSummary(
+        id=row["id"],
+        title=row["title"],
+        subjects=tuple(json.loads(row["subjects"])),
+        stage=row["stage"],
+        stage_date=row["stage_date"],
+        first_published=_when(row["first_published"]),
+        last_published=_when(row["last_published"]),
+        reports=row["reports"],
+        candidates=row["candidates"],
+    )
 
 
 def _window(row: sqlite3.Row) -> DigestWindow:

@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 
 from bulletin.periods import day_span, last_day
-from bulletin.records import Case, Digest
+from bulletin.records import Case, CaseReport, Digest, SourceLink
 from digest.chart import TacticChart, case_tactics, tactic_chart
 from digest.filters import (
     FILTERS,
@@ -57,6 +57,16 @@ class TacticView:
 
 
 @dataclass(frozen=True, slots=True)
+class EarlierView:
+    """One earlier report of a known case, shown as one line under its update."""
+
+    when: str  # the stage's date when the text gave one, else the report's publication day
+    stage: str  # the stage label, or "report" when the report gave none
+    headline: str
+    links: tuple[SourceLink, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CaseView:
     """A case as the templates show it: numbered, with grouped penalties and numbered evidence."""
 
@@ -69,6 +79,15 @@ class CaseView:
     laws: tuple[str, ...]
     entry_id: str  # the Atom entry id: a tag URI of the story's canonical URL
     archived: str  # when the story reached the archive, in the digest's zone; "" for reports
+    # The report's legal stage ("sentencing 2024-10-02"; "" when none), and for an update to a
+    # known case (issue 12) the case's earlier reports, one line each.
+    stage: str = ""
+    earlier: tuple[EarlierView, ...] = ()
+
+    @property
+    def case_key(self) -> int:
+        """Whose people these are: the case file's, else the story's own."""
+        return self.case.case_id if self.case.case_id is not None else self.case.story_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +104,17 @@ class IndexGroup:
 
 @dataclass(frozen=True, slots=True)
 class SentenceRow:
-    """One person's sentence. People are keyed per case: two cases' "Feng" are two people."""
+    """One person's sentence. People are keyed per case file (else per story): two cases'
+    "Feng" are two people, and two reports of one case's sentencing one."""
 
     person: str
     case: CaseView
     words: str
+    identity: str = ""  # the person's fullest name in the case ("xu haoran" for "Xu"), folded
 
     @property
     def key(self) -> tuple[int, str]:
-        return (self.case.case.story_id, self.person.casefold())
+        return (self.case.case_key, self.identity or self.person.casefold())
 
 
 def bundled_loader() -> jinja2.BaseLoader:
@@ -145,14 +166,18 @@ def render_digest(digest: Digest, fmt: str, env: jinja2.Environment | None = Non
 def digest_context(digest: Digest) -> dict[str, Any]:
     """The variables every digest template receives."""
     arrival = digest.stored_from is not None and digest.stored_until is not None
-    cases = _case_views(digest.cases, digest.start.tzinfo if arrival else None)
+    # New cases first, then updates to known cases, so the numbers run down the page.
+    ordered = [c for c in digest.cases if not c.history] + [c for c in digest.cases if c.history]
+    cases = _case_views(ordered, digest.start.tzinfo if arrival else None)
     chart: TacticChart = tactic_chart(digest.cases, digest.previous)
     if digest.stored_from is not None and digest.stored_until is not None:
         selection = f"that reached the archive from {time_range(digest.stored_from, digest.stored_until)}"
     else:
         span = day_span(digest.start, digest.end)
         selection = f"first published {'from ' + span if ' to ' in span else 'on ' + span}"
-    sentences = [SentenceRow(person, view, words) for view in cases for person, words in view.sentences]
+    sentences = _sentence_rows(cases)
+    new_cases = tuple(view for view in cases if not view.earlier)
+    updates = tuple(view for view in cases if view.earlier)
     return {
         "digest": digest,
         "title": f"Bulletin Watch {digest.period} digest",
@@ -167,6 +192,9 @@ def digest_context(digest: Digest) -> dict[str, Any]:
         "feed_url": "",
         "tag": TAG,
         "cases": cases,
+        # New cases, and stories of cases reported before (issue 12): "updates to known cases".
+        "new_cases": new_cases,
+        "updates": updates,
         "previous_count": len(digest.previous),
         "outlets": sorted({oneline(link.source) for case in digest.cases for link in case.links}),
         "sentences": sentences,
@@ -215,9 +243,49 @@ def _case_views(cases: Sequence[Case], zone: tzinfo | None) -> tuple[CaseView, .
                 if case.canonical_url
                 else f"{TAG}:story/{case.story_id}",
                 archived=archived,
+                stage=_stage_words(extraction.stages[-1].label, extraction.stages[-1].attrs.get("date"))
+                if extraction.stages
+                else "",
+                earlier=tuple(_earlier(report) for report in case.history),
             )
         )
     return tuple(views)
+
+
+def _stage_words(label: str | None, when: object) -> str:
+    return oneline(f"{label or 'report'} {when}" if when else (label or "report"))
+
+
+def _earlier(report: CaseReport) -> EarlierView:
+    day = report.stage_date or (report.published_at.date().isoformat() if report.published_at else "")
+    return EarlierView(
+        oneline(day), oneline(report.stage or "report"), oneline(report.headline), report.links
+    )
+
+
+def _sentence_rows(views: Sequence[CaseView]) -> list[SentenceRow]:
+    """The sentences table: a person once per sentence. Reports of one case file name the same
+    person ("Xu", "Xu Haoran") and the same sentence more than once; they count once."""
+    names: dict[int, set[str]] = {}
+    for view in views:
+        names.setdefault(view.case_key, set()).update(person.casefold() for person, _ in view.sentences)
+
+    def identity(case_key: int, person: str) -> str:
+        # The longest name of the case that contains this one's words, or is contained in them.
+        words = set(person.casefold().split())
+        related = [n for n in names[case_key] if words <= set(n.split()) or set(n.split()) <= words]
+        return max(related, key=lambda n: (len(n.split()), n))
+
+    rows: list[SentenceRow] = []
+    seen: set[tuple[int, str, str]] = set()
+    for view in views:
+        for person, words in view.sentences:
+            who = identity(view.case_key, person)
+            if (view.case_key, who, words) in seen:
+                continue
+            seen.add((view.case_key, who, words))
+            rows.append(SentenceRow(person, view, words, who))
+    return rows
 
 
 def _people(case: Case) -> set[str]:

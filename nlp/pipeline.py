@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -21,6 +22,7 @@ from nlp.components.common import (
     LAWS_KEY,
     PENALTIES_KEY,
     RELEVANCE_CAT,
+    STAGES_KEY,
     SUBJECTS_KEY,
     TACTIC_CUES_KEY,
     TACTICS_KEY,
@@ -29,10 +31,12 @@ from nlp.components.common import (
     noise_ranges,
     read_patterns,
 )
+from nlp.components.stages import STAGES
+from nlp.dates import DateParts, resolve
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "2026.12.01-1"
+PIPELINE_VERSION = "2026.12.01-2"
 # The relevance classifier trained by `make train` (training/relevance.cfg) ships inside
 # the package; nothing is downloaded at run time.
 MODELS = Path(str(resources.files("nlp").joinpath("models")))
@@ -106,6 +110,7 @@ def add_components(nlp: Language, models: Path | None = MODELS) -> Language:
     cast(SpanRuler, tactic_ruler).initialize(lambda: [], nlp=nlp, patterns=read_patterns("tactics.jsonl"))
     nlp.add_pipe("bulletin_subjects")
     nlp.add_pipe("bulletin_penalties")
+    nlp.add_pipe("bulletin_stages")
     nlp.add_pipe("bulletin_tactics", config={"classifier": "" if models is None else str(models / "tactics")})
     nlp.add_pipe("bulletin_laws")
     nlp.add_pipe(
@@ -204,6 +209,7 @@ def to_extraction(doc: Doc, meta: dict[str, Any]) -> Extraction:
             record["person"] = subjects[0]
         record["evidence"] = text[record["start"] : record["end"]]
         penalties.append(record)
+    stages = _stages(doc, text, meta["published"], noise)
     # A person a penalty was imposed on is a subject, even without another cue.
     subjects.extend(
         dict.fromkeys(p["person"] for p in penalties if p["person"] and p["person"] not in subjects)
@@ -219,9 +225,34 @@ def to_extraction(doc: Doc, meta: dict[str, Any]) -> Extraction:
         tactics=tactics,
         penalties=tuple(penalties),
         laws=laws,
+        stages=stages,
         relevance=relevance,
         pipeline_version=PIPELINE_VERSION,
     )
+
+
+def _stages(doc: Doc, text: str, published: str | None, noise: list[tuple[int, int]]) -> tuple[Finding, ...]:
+    """One stage finding per stage the report gives, in the order of ``STAGES``: for each, its
+    first mention with a date the text and the publication day resolve, else its first mention.
+    attrs carry ``date`` (ISO, as precise as the text) and ``date_text`` when there is one."""
+    try:
+        day = date.fromisoformat(published) if published else None
+    except ValueError:  # a date-shaped string that is no day ("2024-02-30")
+        day = None
+    best: dict[str, Finding] = {}
+    for span in doc.spans.get(STAGES_KEY, []):
+        if in_ranges(span.start_char, span.end_char, noise):
+            continue
+        payload = get_payload(span)
+        attrs: dict[str, Any] = {}
+        when = resolve(DateParts(**payload.get("date", {})), day)
+        if when is not None:
+            attrs = {"date": when, "date_text": text[payload["date_start"] : payload["date_end"]]}
+        finding = _finding("stage", span.label_, text, span.start_char, span.end_char, attrs)
+        held = best.get(span.label_)
+        if held is None or ("date" in attrs and "date" not in held.attrs):
+            best[span.label_] = finding
+    return tuple(best[label] for label in STAGES if label in best)
 
 
 def extract(nlp: Language, items: Iterable[dict[str, Any]], batch_size: int = 32) -> Iterator[Extraction]:

@@ -24,6 +24,7 @@ PENALTIES_KEY = "bulletin_penalties"
 TACTIC_CUES_KEY = "bulletin_tactic_cues"
 TACTICS_KEY = "bulletin_tactics"
 LAWS_KEY = "bulletin_laws"
+STAGES_KEY = "bulletin_stages"
 RELEVANCE_CAT = "SECURITY_CASE"
 GROUP_SEP = "|"
 
