@@ -82,9 +82,10 @@ def create_app(db_path: str, reviewer: str, token: str = "", secret_key: str = "
         if store is not None:
             store.close()
 
-    from bulletin.review import views
+    from bulletin.review import cases, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(cases.bp)
     return app
 
 

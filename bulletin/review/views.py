@@ -135,6 +135,7 @@ def _render_article(article_id: int, error: str | None = None, code: int = 200) 
             at=at,
             q=urlencode(filters),
             next_id=_next_article(store, filters, article_id),
+            case_id=store.story_case(review.article.story_id or article_id),
             error=error,
             tactics=edits.TACTIC_LABELS,
             penalty_kinds=edits.PENALTY_KINDS,
@@ -175,6 +176,11 @@ def _save(store: Store, review: Review, correction: Correction | None, undo: boo
     after = apply(review.machine, store.corrections(article_id))
     done = is_reviewed(after)
     store.set_review_status(article_id, "reviewed" if done else "started", len(after.conflicts))
+    if undo or (correction is not None and correction.kind in ("relevance", "subject")):
+        # Who a story is about, and whether it is a case at all, decide its case file.
+        from bulletin.cases import relink
+
+        relink(store)
     filters = _filters(_form_q())
     if (
         done

@@ -1,0 +1,82 @@
+"""The review page's case files: the cases linking made, their timelines, and the analyst's
+merge, split, confirm and reject (issue 12). Each change is a correction that every later
+relink obeys (``bulletin.cases``); it relinks the archive at once, so the page shows the result.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from bulletin import cases as linking
+from bulletin.errors import BulletinError
+from bulletin.review import get_store
+
+bp = Blueprint("cases", __name__)
+
+
+@bp.get("/cases")
+def case_list() -> str:
+    store = get_store()
+    summaries = store.case_summaries()
+    # Cases waiting for an analyst (candidate reports) first, then the latest.
+    summaries.sort(key=lambda c: c.candidates == 0)
+    return render_template("review/cases.html", cases=summaries, q="")
+
+
+def _case_page(case_id: int, error: str | None = None, code: int = 200) -> tuple[str, int]:
+    store = get_store()
+    case = store.case_file(case_id)
+    if case is None:
+        moved = store.story_case(case_id)  # a merge or split can renumber a case
+        if moved is not None and moved != case_id:
+            case = store.case_file(moved)
+    if case is None:
+        return render_template(
+            "review/cases.html", cases=store.case_summaries(), q="", error=f"no case {case_id}"
+        ), 404
+    return render_template("review/case.html", case=case, q="", error=error), code
+
+
+@bp.get("/case/<int:case_id>")
+def case_view(case_id: int) -> tuple[str, int]:
+    return _case_page(case_id)
+
+
+def _one_story() -> int:
+    ids = _story_ids("story")
+    if len(ids) != 1:
+        raise BulletinError("name one story")
+    return ids[0]
+
+
+def _story_ids(field: str) -> list[int]:
+    values = request.form.getlist(field)
+    try:
+        return [int(v) for v in values]
+    except ValueError:
+        raise BulletinError(f"{field}: story ids are whole numbers") from None
+
+
+@bp.post("/case/<int:case_id>/<action>")
+def change(case_id: int, action: str) -> Response | tuple[str, int]:
+    store = get_store()
+    note = " ".join(request.form.get("note", "").split())[:500]
+    try:
+        if action == "confirm":
+            result = linking.confirm_candidate(store, _one_story(), case_id, note)
+        elif action == "reject":
+            linking.reject_candidate(store, _one_story(), case_id, note)
+            result = store.story_case(case_id) or case_id
+        elif action == "split":
+            result = linking.split_case(store, case_id, _story_ids("story"), note)
+        elif action == "merge":
+            raw = request.form.get("other", "").strip().lstrip("#")
+            if not raw.isdigit():
+                raise BulletinError(f"merge: {raw!r} is not a case number")
+            result = linking.merge_cases(store, case_id, int(raw), note)
+        else:
+            raise BulletinError(f"unknown case action {action!r}: confirm, reject, split or merge")
+    except BulletinError as exc:
+        return _case_page(case_id, error=str(exc), code=400)
+    return redirect(url_for("cases.case_view", case_id=result))

@@ -1,0 +1,88 @@
+"""The review page's case files: list, timeline, and merge / split / confirm / reject as an analyst."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from bulletin.cases import relink
+from bulletin.review import create_app
+from bulletin.store import Store
+from tests import case_series
+from tests.review.conftest import Page
+
+
+@pytest.fixture
+def series(tmp_path: Path) -> tuple[Path, dict[str, int], FlaskClient]:
+    db = tmp_path / "cases.db"
+    with Store.open(db) as store:
+        ids = case_series.build(store)
+        relink(store)
+    return db, ids, create_app(str(db), "ana").test_client()
+
+
+def _token(client: FlaskClient, url: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).get_data(as_text=True))
+    assert found is not None
+    return found.group(1)
+
+
+def test_case_list_and_timeline(series):
+    db, ids, client = series
+    page = client.get("/cases").get_data(as_text=True)
+    with Store.open(db) as store:
+        assert page.count('<tr class="row') == len(store.case_summaries()) > 1
+    case = client.get(f"/case/{ids['leung-1']}").get_data(as_text=True)
+    assert case.count("not this case: split it off") == 4  # the Leung series: four reports, one case
+    article = Page(client, ids["leung-3"]).html
+    assert f'href="/case/{ids["leung-1"]}">case #{ids["leung-1"]}</a>' in article
+
+
+def test_merge_split_confirm_reject_through_the_page(series):
+    db, ids, client = series
+    drone, sailor, electronics = ids["wang-drone"], ids["wang-sailor"], ids["wang-electronics"]
+    token = _token(client, f"/case/{drone}")
+    response = client.post(f"/case/{drone}/merge", data={"csrf_token": token, "other": str(sailor)})
+    assert response.status_code == 302
+    with Store.open(db) as store:
+        assert store.story_case(sailor) == drone
+    response = client.post(f"/case/{drone}/split", data={"csrf_token": token, "story": str(sailor)})
+    assert response.headers["Location"] == f"/case/{sailor}"
+    client.post(f"/case/{drone}/confirm", data={"csrf_token": token, "story": str(electronics)})
+    with Store.open(db) as store:
+        assert store.story_case(electronics) == drone
+        assert store.story_case(sailor) == sailor
+    client.post(f"/case/{drone}/reject", data={"csrf_token": token, "story": str(electronics)})
+    with Store.open(db) as store:
+        assert store.story_case(electronics) == electronics
+        relink(store)  # the analyst's decisions survive relinking
+        assert store.story_case(electronics) == electronics
+        assert store.story_case(sailor) == sailor
+
+
+def test_bad_case_requests_change_nothing(series):
+    db, ids, client = series
+    drone = ids["wang-drone"]
+    token = _token(client, f"/case/{drone}")
+    response = client.post(f"/case/{drone}/merge", data={"csrf_token": token, "other": "nine"})
+    assert response.status_code == 400
+    assert "is not a case number" in response.get_data(as_text=True)
+    response = client.post(f"/case/{drone}/split", data={"csrf_token": token, "story": str(drone)})
+    assert response.status_code == 400
+    assert client.post(f"/case/{drone}/merge", data={"other": "1"}).status_code == 400  # no CSRF token
+    with Store.open(db) as store:
+        assert store.case_corrections() == []
+
+
+def test_marking_a_story_not_a_case_takes_it_out_of_its_case_file(series):
+    db, ids, client = series
+    story = ids["leung-2"]
+    Page(client, story).post("verdict", relevant="0")
+    with Store.open(db) as store:
+        assert store.story_case(story) is None
+        case = store.case_file(ids["leung-1"])
+        assert case is not None
+        assert story not in [r.story_id for r in case.reports]
