@@ -324,10 +324,15 @@ def sources(settings: Settings, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="A JSON array, one object per run.")
 @with_settings
 def runs(settings: Settings, limit: int, crawls: bool, as_json: bool) -> None:
-    """List recent pipeline runs (`bulletin run`/schedule), or crawl runs with --crawls."""
+    """List recent pipeline runs (`bulletin run`/schedule), or crawl runs with --crawls.
+
+    A run whose process died (killed, crashed) is first recorded as abandoned.
+    """
+    from bulletin.recovery import recover
     from bulletin.store import Store
 
     with Store.open(settings.db_path, create=False) as store:
+        recover(store)
         if crawls:
             crawl_runs = [
                 {**run, "sources": [dataclasses.asdict(s) for s in store.run_stats(run["id"])]}

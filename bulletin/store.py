@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bulletin.errors import StoreError
+from bulletin.processes import Owner, this_process
 from bulletin.records import Article, Case, CrawlStats, SourceLink, extraction_from_json
 from bulletin.similarity import Signature
 
@@ -149,6 +150,23 @@ MIGRATIONS: list[str] = [
         built_at TEXT NOT NULL
     );
     CREATE INDEX digest_windows_kind ON digest_windows(kind, stored_until);
+    """,
+    # 6: the process behind each crawl and pipeline run (host, pid and a pid-reuse token, see
+    # bulletin/processes.py) and a pipeline run's crawl child, so a run left 'running' by a
+    # process that died is found, closed and (when scheduled) run again, and an orphaned
+    # crawl child stopped; and each digest mail's state, 'sending' from just before the SMTP
+    # exchange to 'sent' once the server accepted the message, so an interrupted send is
+    # never silently repeated.
+    """
+    ALTER TABLE crawl_runs ADD COLUMN host TEXT;
+    ALTER TABLE crawl_runs ADD COLUMN pid INTEGER;
+    ALTER TABLE crawl_runs ADD COLUMN pid_token TEXT;
+    ALTER TABLE pipeline_runs ADD COLUMN host TEXT;
+    ALTER TABLE pipeline_runs ADD COLUMN pid INTEGER;
+    ALTER TABLE pipeline_runs ADD COLUMN pid_token TEXT;
+    ALTER TABLE pipeline_runs ADD COLUMN crawl_pid INTEGER;
+    ALTER TABLE pipeline_runs ADD COLUMN crawl_pid_token TEXT;
+    ALTER TABLE digest_ledger ADD COLUMN status TEXT NOT NULL DEFAULT 'sent';
     """,
 ]
 
@@ -288,13 +306,32 @@ class Store:
 
     # -- crawl runs ---------------------------------------------------------------------
 
-    def start_run(self, command: str) -> int:
+    def start_run(self, command: str, owner: Owner | None = None) -> int:
+        """Record a crawl run as running in ``owner`` (default: this process)."""
+        owner = owner or this_process()
         with self.transaction():
             cur = self.conn.execute(
-                "INSERT INTO crawl_runs (started_at, command) VALUES (?, ?) RETURNING id",
-                (_iso(utcnow()), command),
+                "INSERT INTO crawl_runs (started_at, command, host, pid, pid_token)"
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (_iso(utcnow()), command, owner.host, owner.pid, owner.token),
             )
             return int(cur.fetchone()[0])
+
+    def running_runs(self) -> list[tuple[int, Owner | None]]:
+        """Crawl runs still marked running, with the process recorded for each (None: not recorded)."""
+        rows = self.conn.execute(
+            "SELECT id, host, pid, pid_token FROM crawl_runs WHERE status = 'running' ORDER BY id"
+        ).fetchall()
+        return [(int(r["id"]), _owner(r["host"], r["pid"], r["pid_token"])) for r in rows]
+
+    def close_run(self, run_id: int, status: str) -> bool:
+        """Finish a crawl run that is still running (a no-op, False, once anything closed it)."""
+        with self.transaction():
+            cur = self.conn.execute(
+                "UPDATE crawl_runs SET finished_at = ?, status = ? WHERE id = ? AND status = 'running'",
+                (_iso(utcnow()), status, run_id),
+            )
+            return cur.rowcount > 0
 
     def finish_run(self, run_id: int, status: str = "finished") -> None:
         with self.transaction():
@@ -774,13 +811,69 @@ class Store:
 
     # -- pipeline runs and the digest ledger ---------------------------------------------
 
-    def start_pipeline_run(self, trigger: str, period: str) -> int:
+    def start_pipeline_run(self, trigger: str, period: str, owner: Owner | None = None) -> int:
+        """Record a pipeline run as running in ``owner`` (default: this process)."""
+        owner = owner or this_process()
         with self.transaction():
             cur = self.conn.execute(
-                "INSERT INTO pipeline_runs (started_at, trigger, period) VALUES (?, ?, ?) RETURNING id",
-                (_iso(utcnow()), trigger, period),
+                "INSERT INTO pipeline_runs (started_at, trigger, period, host, pid, pid_token)"
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                (_iso(utcnow()), trigger, period, owner.host, owner.pid, owner.token),
             )
             return int(cur.fetchone()[0])
+
+    def set_pipeline_crawl(self, run_id: int, child: Owner) -> None:
+        """Record the crawl child a pipeline run started, so it can be stopped if the run's process dies."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE pipeline_runs SET crawl_pid = ?, crawl_pid_token = ? WHERE id = ?",
+                (child.pid, child.token, run_id),
+            )
+
+    def running_pipeline_runs(self) -> list[dict[str, Any]]:
+        """Pipeline runs still marked running, each with ``owner`` and ``crawl`` (Owner or None)."""
+        rows = self.conn.execute(
+            "SELECT * FROM pipeline_runs WHERE status = 'running' ORDER BY id"
+        ).fetchall()
+        out = []
+        for row in rows:
+            run = dict(row)
+            run["owner"] = _owner(row["host"], row["pid"], row["pid_token"])
+            run["crawl"] = _owner(row["host"], row["crawl_pid"], row["crawl_pid_token"])
+            run["problems"] = json.loads(run["problems"])
+            out.append(run)
+        return out
+
+    def close_pipeline_run(self, run_id: int, status: str, problem: str) -> bool:
+        """Finish a pipeline run that is still running, adding ``problem`` (False if already closed)."""
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT problems FROM pipeline_runs WHERE id = ? AND status = 'running'", (run_id,)
+            ).fetchone()
+            if row is None:
+                return False
+            problems = [*json.loads(row["problems"]), problem]
+            self.conn.execute(
+                "UPDATE pipeline_runs SET finished_at = ?, status = ?, problems = ? WHERE id = ?",
+                (_iso(utcnow()), status, json.dumps(problems), run_id),
+            )
+            return True
+
+    def abandoned_periods(self, trigger: str, since: datetime) -> list[str]:
+        """Periods of ``trigger`` runs started since ``since`` that were abandoned (stopped, or
+        their process died) and that no run has completed since, oldest first."""
+        rows = self.conn.execute(
+            """
+            SELECT p.period, min(p.started_at) AS first FROM pipeline_runs p
+            WHERE p.trigger = ? AND p.status = 'abandoned' AND p.started_at >= ? AND NOT EXISTS (
+                SELECT 1 FROM pipeline_runs q
+                WHERE q.period = p.period AND q.status NOT IN ('running', 'abandoned')
+            )
+            GROUP BY p.period ORDER BY first
+            """,
+            (trigger, _iso(since.astimezone(UTC))),
+        ).fetchall()
+        return [str(r["period"]) for r in rows]
 
     def finish_pipeline_run(self, run_id: int, status: str, **figures: Any) -> None:
         """Record how a run ended; figures: crawl_run_id, extracted, cases, outputs, problems."""
@@ -811,18 +904,54 @@ class Store:
         return dict(row) if row else None
 
     def record_sent_digest(
-        self, period: str, start: datetime, end: datetime, recipients: list[str], message_id: str
+        self,
+        period: str,
+        start: datetime,
+        end: datetime,
+        recipients: list[str],
+        message_id: str,
+        status: str = "sent",
     ) -> None:
+        """Record a period's mail as ``sending`` (before the SMTP exchange) or ``sent``.
+
+        While ``sending``, ``sent_at`` is the time of the attempt.
+        """
+        if status not in ("sending", "sent"):
+            raise ValueError(f"digest ledger status {status!r}: sending or sent")
         with self.transaction():
             self.conn.execute(
                 """
-                INSERT INTO digest_ledger (period, period_start, period_end, recipients, message_id, sent_at)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO digest_ledger
+                    (period, period_start, period_end, recipients, message_id, sent_at, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (period) DO UPDATE SET
                     recipients = excluded.recipients, message_id = excluded.message_id,
-                    sent_at = excluded.sent_at
+                    sent_at = excluded.sent_at, status = excluded.status
                 """,
-                (period, _iso(start), _iso(end), ", ".join(recipients), message_id, _iso(utcnow())),
+                (period, _iso(start), _iso(end), ", ".join(recipients), message_id, _iso(utcnow()), status),
+            )
+
+    def forget_sending(self, period: str, previous: dict[str, Any] | None = None) -> None:
+        """Undo a ``sending`` row once it is certain the server did not take the message:
+        back to ``previous`` (the row as ``sent_digest`` gave it before the attempt), or none."""
+        with self.transaction():
+            if previous is None:
+                self.conn.execute(
+                    "DELETE FROM digest_ledger WHERE period = ? AND status = 'sending'", (period,)
+                )
+                return
+            self.conn.execute(
+                """
+                UPDATE digest_ledger SET recipients = ?, message_id = ?, sent_at = ?, status = ?
+                WHERE period = ? AND status = 'sending'
+                """,
+                (
+                    previous["recipients"],
+                    previous["message_id"],
+                    previous["sent_at"],
+                    previous["status"],
+                    period,
+                ),
             )
 
 
@@ -871,6 +1000,10 @@ def check_writable(path: str | Path) -> None:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: not writable: {exc}") from None
+
+
+def _owner(host: str | None, pid: int | None, token: str | None) -> Owner | None:
+    return Owner(host, int(pid), token or "") if host and pid else None
 
 
 def _when(value: str | None) -> datetime | None:
