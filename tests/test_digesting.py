@@ -213,6 +213,14 @@ def test_migration_gives_stored_articles_their_fetch_time(tmp_path: Path) -> Non
         store.conn.execute("DROP TABLE digest_windows")
         store.conn.execute("DROP INDEX articles_first_stored")
         store.conn.execute("ALTER TABLE articles DROP COLUMN first_stored_at")
+        # Undo migration 6 too (process columns, ledger status): a version-4 archive.
+        for table, columns in {
+            "crawl_runs": ("host", "pid", "pid_token"),
+            "pipeline_runs": ("host", "pid", "pid_token", "crawl_pid", "crawl_pid_token"),
+            "digest_ledger": ("status",),
+        }.items():
+            for column in columns:
+                store.conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         store.conn.execute(
             "INSERT INTO articles (url, source, title, text, content_hash, fetched_at)"
             " VALUES ('https://x.example/1', 'x', 't', 'text', 'h', '2026-11-20T03:00:00+00:00')"

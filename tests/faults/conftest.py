@@ -14,13 +14,13 @@ import pytest
 from tests.conftest import REPO
 
 
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test here runs whole commands in child processes: all are slow (run by `make test`)."""
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.slow)
+
 
 NO_SHIPPED_SOURCES = "".join(
     f"\n[sources.{name}]\nenabled = false\n" for name in ("globaltimes", "chinadaily", "doj")

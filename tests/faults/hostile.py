@@ -6,7 +6,7 @@ import gzip
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 Route = Callable[[BaseHTTPRequestHandler, int], None]
@@ -25,7 +25,9 @@ class Hostile:
         self.routes[path] = answer
 
 
-def send(handler: BaseHTTPRequestHandler, body: bytes, content_type: str, status: int = 200, **headers: str) -> None:
+def send(
+    handler: BaseHTTPRequestHandler, body: bytes, content_type: str, status: int = 200, **headers: str
+) -> None:
     handler.send_response(status)
     handler.send_header("Content-Type", content_type)
     handler.send_header("Content-Length", str(len(body)))
@@ -36,7 +38,7 @@ def send(handler: BaseHTTPRequestHandler, body: bytes, content_type: str, status
 
 
 def hang_first(server: Hostile, then: Route, seconds: float = 120.0) -> Route:
-    """The first request waits (until ``server.release`` or ``seconds``) and gets nothing; later ones ``then``."""
+    """The first request hangs (until ``server.release``, at most ``seconds``); later ones: ``then``."""
 
     def answer(handler: BaseHTTPRequestHandler, hit: int) -> None:
         if hit == 1:
@@ -87,12 +89,10 @@ def hostile_server() -> Iterator[Hostile]:
             if answer is None:
                 send(self, b"not here", "text/plain", status=404)
                 return
-            try:
+            with suppress(BrokenPipeError, ConnectionResetError):
                 answer(self, state.hits[path])
-            except (BrokenPipeError, ConnectionResetError):
-                pass
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

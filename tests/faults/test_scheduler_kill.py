@@ -8,12 +8,13 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from bulletin.processes import Owner, alive
 from bulletin.store import Store
 from tests.conftest import REPO
 from tests.faults.conftest import hostile_config, wait_for
-from tests.faults.hostile import Hostile, hang_first, hostile_server, static
+from tests.faults.hostile import hang_first, hostile_server, static
 
 EMPTY_RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 
@@ -42,7 +43,7 @@ def scheduler(config: Path, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def runs(db: Path) -> list[dict[str, object]]:
+def runs(db: Path) -> list[dict[str, Any]]:
     if not db.exists():
         return []
     with Store.open(db) as store:
@@ -54,7 +55,9 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(timeout=60)
 
 
-def test_a_run_killed_with_its_scheduler_is_closed_its_crawl_stopped_and_run_again_once(tmp_path: Path) -> None:
+def test_a_run_killed_with_its_scheduler_is_closed_its_crawl_stopped_and_run_again_once(
+    tmp_path: Path,
+) -> None:
     with hostile_server() as server:
         server.route("/feed.xml", hang_first(server, static(EMPTY_RSS, "application/rss+xml")))
         config = hostile_config(
@@ -65,7 +68,9 @@ def test_a_run_killed_with_its_scheduler_is_closed_its_crawl_stopped_and_run_aga
         first = scheduler(config, log)
         try:
             # The run has started its crawl child, and the child is stuck on the feed.
-            assert wait_for(lambda: server.hits["/feed.xml"] == 1 and any(r["crawl_pid"] for r in runs(db)), 90)
+            assert wait_for(
+                lambda: server.hits["/feed.xml"] == 1 and any(r["crawl_pid"] for r in runs(db)), 90
+            )
         finally:
             first.kill()  # SIGKILL: no handler runs, the crawl child is left behind
             first.wait(timeout=30)
@@ -88,7 +93,8 @@ def test_a_run_killed_with_its_scheduler_is_closed_its_crawl_stopped_and_run_aga
         assert str(again["status"]).startswith("finished")
         assert "running it again" in log.read_text(encoding="utf-8")
         with Store.open(db) as store:
-            assert [r["status"] for r in store.runs()] and all(r["status"] != "running" for r in store.runs())
+            assert [r["status"] for r in store.runs()]
+            assert all(r["status"] != "running" for r in store.runs())
 
         third = scheduler(config, log)  # once: a completed period is not run a third time
         started = log.read_text(encoding="utf-8").count("scheduler started")
