@@ -224,6 +224,9 @@ def crawl(
         command="bulletin crawl " + " ".join(targets),
     )
     emit(summary_table(result.stats))
+    for s in result.stats:
+        if s.redecoded:
+            click.echo(f"{s.source}: pages read in another encoding than declared: {_breakdown(s.redecoded)}")
     click.echo(
         f"run {result.run_id} {result.status}: {sum(s.new for s in result.stats)} new articles "
         f"in {settings.db_path}"

@@ -156,7 +156,8 @@ MIGRATIONS: list[str] = [
     # process that died is found, closed and (when scheduled) run again, and an orphaned
     # crawl child stopped; and each digest mail's state, 'sending' from just before the SMTP
     # exchange to 'sent' once the server accepted the message, so an interrupted send is
-    # never silently repeated.
+    # never silently repeated; and the pages of each source read in another encoding than
+    # they declared.
     """
     ALTER TABLE crawl_runs ADD COLUMN host TEXT;
     ALTER TABLE crawl_runs ADD COLUMN pid INTEGER;
@@ -167,6 +168,7 @@ MIGRATIONS: list[str] = [
     ALTER TABLE pipeline_runs ADD COLUMN crawl_pid INTEGER;
     ALTER TABLE pipeline_runs ADD COLUMN crawl_pid_token TEXT;
     ALTER TABLE digest_ledger ADD COLUMN status TEXT NOT NULL DEFAULT 'sent';
+    ALTER TABLE crawl_run_sources ADD COLUMN redecoded TEXT NOT NULL DEFAULT '{}';
     """,
 ]
 
@@ -346,15 +348,16 @@ class Store:
                 """
                 INSERT INTO crawl_run_sources
                     (run_id, source, requested, found, new, updated, duplicates, skipped, errors, dropped,
-                     error_kinds, blocked, finished_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     error_kinds, blocked, finished_at, redecoded)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, source) DO UPDATE SET
                     requested = excluded.requested, found = excluded.found, new = excluded.new,
                     updated = excluded.updated,
                     duplicates = excluded.duplicates, skipped = excluded.skipped,
                     errors = excluded.errors, dropped = excluded.dropped,
                     error_kinds = excluded.error_kinds,
-                    blocked = excluded.blocked, finished_at = excluded.finished_at
+                    blocked = excluded.blocked, finished_at = excluded.finished_at,
+                    redecoded = excluded.redecoded
                 """,
                 (
                     run_id,
@@ -370,6 +373,7 @@ class Store:
                     json.dumps(stats.error_kinds, sort_keys=True),
                     int(stats.blocked),
                     _iso(utcnow()),
+                    json.dumps(stats.redecoded, sort_keys=True),
                 ),
             )
 
@@ -1081,4 +1085,5 @@ def _stats(row: sqlite3.Row) -> CrawlStats:
         dropped=json.loads(row["dropped"]),
         error_kinds=json.loads(row["error_kinds"]),
         blocked=bool(row["blocked"]),
+        redecoded=json.loads(row["redecoded"]),
     )

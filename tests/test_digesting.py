@@ -218,6 +218,7 @@ def test_migration_gives_stored_articles_their_fetch_time(tmp_path: Path) -> Non
             "crawl_runs": ("host", "pid", "pid_token"),
             "pipeline_runs": ("host", "pid", "pid_token", "crawl_pid", "crawl_pid_token"),
             "digest_ledger": ("status",),
+            "crawl_run_sources": ("redecoded",),
         }.items():
             for column in columns:
                 store.conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

@@ -13,7 +13,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.base import BulletinSpider
-from crawler.parsing import clean_space, decode, page_lang, paragraphs, parse_time, selector
+from crawler.parsing import clean_space, page_lang, paragraphs, parse_time, selector
 
 ARTICLE_PATH = re.compile(r"/page/\d{6}/\d{6,8}\.shtml$")
 # Text lines that are not part of the story: photo credits, the print headline, the
@@ -72,6 +72,7 @@ class GlobalTimesSpider(BulletinSpider):
                 yield self.article_request(url)
 
     def parse_sitemap(self, response: Response) -> Iterable[Request]:
+        self.check_xml(response)
         for entry in Sitemap(response.body):
             url = entry.get("loc", "")
             when = entry.get("lastmod") or entry.get("news", {}).get("publication_date")
@@ -103,7 +104,7 @@ class GlobalTimesSpider(BulletinSpider):
     # -- article ------------------------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterable[Any]:
-        html = decode(response)
+        html = self.page_text(response)
         sel = Selector(text=html, base_url=response.url)
         title = clean_space(sel.css("div.article_title").xpath("string()").get())
         body = sel.css("div.article_right") or sel.css("div.article_content")

@@ -27,7 +27,7 @@ NO_SHIPPED_SOURCES = "".join(
 )
 
 
-def hostile_config(tmp: Path, source: str, extra: str = "", crawl: str = "") -> Path:
+def hostile_config(tmp: Path, source: str, extra: str = "", crawl: str = "", timeout: float = 60.0) -> Path:
     """A config with the shipped sources off and ``source`` (a [sources.x] table) as the only one."""
     config = tmp / "config.toml"
     config.write_text(
@@ -38,7 +38,7 @@ path = "{(tmp / "bulletin.db").as_posix()}"
 [crawl]
 download_delay = 0.0
 autothrottle = false
-timeout = 60.0
+timeout = {timeout}
 retries = 0
 progress_seconds = 0.0
 {crawl}

@@ -82,6 +82,8 @@ def hostile_server() -> Iterator[Hostile]:
     state = Hostile()
 
     class Handler(BaseHTTPRequestHandler):
+        server_state = state
+
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             state.hits[path] += 1
@@ -106,3 +108,20 @@ def hostile_server() -> Iterator[Hostile]:
         state.release.set()
         server.shutdown()
         server.server_close()
+
+
+def drip(seconds: float, step: float = 0.5) -> Route:
+    """Headers at once, then one byte every ``step`` seconds for ``seconds``: a slow-loris answer."""
+
+    def answer(handler: BaseHTTPRequestHandler, hit: int) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", str(int(seconds / step) + 1))
+        handler.end_headers()
+        for _ in range(int(seconds / step)):
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+            if handler.server_state.release.wait(step):  # type: ignore[attr-defined]
+                return
+
+    return answer
