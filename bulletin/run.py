@@ -145,7 +145,9 @@ def _extract(settings: Settings, problems: list[str]) -> int:
 
     model = settings["nlp.model"] or None
     try:
-        return extract_stored(settings, model, redo=False).done
+        # A `bulletin extract` running beside the run is waited for: it does the same work.
+        wait = float(settings["schedule.run_timeout_minutes"]) * 60
+        return extract_stored(settings, model, redo=False, wait=wait).done
     except BulletinError as exc:
         problems.append(f"extraction failed: {exc}")
         return 0
