@@ -7,6 +7,7 @@ import functools
 import json
 import logging
 import os
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable
@@ -64,6 +65,19 @@ class BulletinGroup(click.Group):
             return super().invoke(ctx)
         except BulletinError as exc:
             click.echo(f"bulletin: error: {exc}", err=True)
+            ctx.exit(1)
+        except sqlite3.DatabaseError as exc:
+            # A damaged archive (or disk) fails wherever a query reads the bad page: one line
+            # naming the file, as for an archive that cannot be opened. Bugs in our SQL (no
+            # such column...) are not damage and keep their traceback.
+            from bulletin.store import damage
+
+            problem = damage(exc)
+            if problem is None:
+                raise
+            state = ctx.find_object(State)
+            db = state.settings().db_path if state is not None else "the archive"
+            click.echo(f"bulletin: error: {db}: {problem}", err=True)
             ctx.exit(1)
 
 

@@ -127,6 +127,9 @@ def build_scheduler(
     ``next_run_time`` (perhaps in the past: a missed run) survives a restart; only a
     changed cron or time zone replaces it.
     """
+    # The archive first: a foreign or newer file is refused before the job store writes
+    # its table into it, and a new one is created as ours.
+    Store.open(settings.db_path).close()
     grace = int(float(settings["schedule.misfire_grace_hours"]) * 3600)
     scheduler = _Scheduler(
         jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{settings.db_path}")},

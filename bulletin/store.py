@@ -3,13 +3,14 @@
 Everything that writes commits before it returns, so a process killed at any moment
 loses nothing it already reported stored. The SQL sticks to what PostgreSQL also
 accepts (``INSERT … ON CONFLICT``, ``RETURNING``), apart from the parameter style and
-the PRAGMAs in ``_connect``, so a second backend can reuse the statements.
+the PRAGMAs in ``_check_archive`` and ``_configure``, so a second backend can reuse the statements.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 import time
 import zlib
@@ -242,12 +243,24 @@ class Store:
             except OSError as exc:
                 raise StoreError(f"{path}: cannot create the database folder: {exc.strerror}") from None
             path = str(Path(path).expanduser())
+        conn = None
         try:
-            conn = _connect(path)
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            # Everything before this line only reads: a foreign or future-schema file is
+            # refused exactly as it was found (not even switched to WAL).
+            _check_archive(conn, path)
+            _configure(conn, path)
             store = cls(conn, path, clock)
             store.migrate()
+            store._mark()
         except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
             raise StoreError(f"{path}: not a usable SQLite database: {exc}") from None
+        except StoreError:
+            if conn is not None:
+                conn.close()
+            raise
         return store
 
     def close(self) -> None:
@@ -280,6 +293,17 @@ class Store:
     def schema_version(self) -> int:
         row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
         return int(row[0] or 0)
+
+    def _mark(self) -> None:
+        """Stamp the file as ours: ``application_id`` (what `file` and other tools read) and
+        ``user_version`` = the schema version. Written only when they differ."""
+        if self.path == ":memory:":
+            return
+        if self.conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        version = self.schema_version
+        if self.conn.execute("PRAGMA user_version").fetchone()[0] != version:
+            self.conn.execute(f"PRAGMA user_version = {int(version)}")
 
     def migrate(self) -> None:
         self.conn.execute(
@@ -1010,6 +1034,31 @@ def _owner(host: str | None, pid: int | None, token: str | None) -> Owner | None
     return Owner(host, int(pid), token or "") if host and pid else None
 
 
+# SQLite's words for a damaged file or disk (as opposed to a wrong statement, a bug).
+_DAMAGE = (
+    "malformed",
+    "not a database",
+    "could not decode",
+    "disk i/o error",
+    "database or disk is full",
+    "readonly database",
+    "unable to open database file",
+)
+
+
+def damage(exc: sqlite3.DatabaseError) -> str | None:
+    """A one-line account of a damaged archive or disk behind ``exc``; None for anything else."""
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if not any(words in message.lower() for words in _DAMAGE):
+        return None
+    # The message may quote the damaged bytes: show them, do not print them raw.
+    shown = "".join(c if c.isprintable() and c != "\ufffd" else "?" for c in message[:120])
+    return (
+        f"database error: {shown} (is the archive damaged? "
+        "`sqlite3 FILE 'PRAGMA integrity_check'` checks it; restore it from a backup)"
+    )
+
+
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -1023,9 +1072,55 @@ def _window(row: sqlite3.Row) -> DigestWindow:
     )
 
 
-def _connect(path: str) -> sqlite3.Connection:
+# PRAGMA application_id of a Bulletin Watch archive: "BLTN" in ASCII.
+APPLICATION_ID = 0x424C544E
+# The tables our migrations create, and the scheduler's job store: an unmarked file with
+# schema_migrations and nothing else is ours, from before the mark (or being created by
+# another process this very moment), and gets the mark on open.
+_OUR_TABLES = {
+    "schema_migrations",
+    "apscheduler_jobs",
+    *(name.lower() for name in re.findall(r"CREATE TABLE (\w+)", "".join(MIGRATIONS))),
+}
+
+
+def _check_archive(conn: sqlite3.Connection, path: str) -> None:
+    """Refuse, before anything is written, a file that is not (or not yet) an archive of ours.
+
+    Ours: marked with our ``application_id``, or unmarked and empty (a new file), or
+    unmarked with our tables (made before the mark). A database of another application
+    is refused, and so is an archive from a newer version of this program.
+    """
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    tables = {
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
+    ours = not tables or ("schema_migrations" in tables and tables <= _OUR_TABLES)
+    if app_id != APPLICATION_ID and (app_id != 0 or not ours):
+        what = (
+            f"SQLite application_id {app_id:#010x}"
+            if app_id
+            else f"tables {', '.join((sorted(tables - _OUR_TABLES) or sorted(tables))[:5])}"
+        )
+        raise StoreError(
+            f"{path}: not a Bulletin Watch archive (it holds another application's data: {what}); "
+            "nothing was changed; pass the --db of an archive, or a new file"
+        )
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if "schema_migrations" in tables:
+        version = max(version, conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] or 0)
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"{path}: database schema version {version} is newer than this program "
+            f"({len(MIGRATIONS)}); upgrade bulletin-watch"
+        )
+
+
+def _configure(conn: sqlite3.Connection, path: str) -> None:
     # Autocommit mode: every write goes through Store.transaction(), which says BEGIN itself.
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -1034,7 +1129,6 @@ def _connect(path: str) -> sqlite3.Connection:
         # NORMAL is durable against a killed process in WAL mode (only power loss can undo
         # the last commits), which is the failure the kill test exercises.
         conn.execute("PRAGMA synchronous = NORMAL")
-    return conn
 
 
 def _set_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
