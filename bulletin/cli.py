@@ -417,7 +417,8 @@ def extract(settings: Settings, source: str | None, redo: bool, model: str | Non
     With --input, write one JSON record per article to stdout. Without it, process the
     stored articles not yet extracted by the current pipeline version and store the
     records (idempotent; --redo re-extracts all), with a progress bar on a terminal
-    and a log line every few seconds otherwise.
+    and a log line every few seconds otherwise. One at a time per archive: a second
+    `bulletin extract` meanwhile is refused.
     """
     from bulletin.extracting import extract_input, extract_stored
 
@@ -617,7 +618,11 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> l
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: digest.out_dir)."
 )
 @click.option("--send", is_flag=True, help="Mail it (HTML + text) over SMTP, once per period.")
-@click.option("--resend", is_flag=True, help="With --send: send even if this period was sent before.")
+@click.option(
+    "--resend",
+    is_flag=True,
+    help="Send even if this period was sent before, or an interrupted attempt may have been delivered.",
+)
 @with_settings
 def digest(
     settings: Settings,
@@ -698,7 +703,12 @@ def run(settings: Settings, period: str, day: date | None, out: Path | None, sen
 @click.option("--send", is_flag=True, help="Mail each digest (once per period).")
 @with_settings
 def schedule(settings: Settings, cron: str | None, zone: str | None, send: bool) -> None:
-    """Run `bulletin run` on a cron, unattended, until SIGTERM or Ctrl-C."""
+    """Run `bulletin run` on a cron, unattended, until SIGTERM or Ctrl-C.
+
+    On start, runs left running by a process that died are recorded as abandoned (their
+    orphaned crawls stopped), and a scheduled period abandoned within
+    schedule.misfire_grace_hours is run once more.
+    """
     from bulletin.config import load_settings
     from bulletin.schedule import serve
 

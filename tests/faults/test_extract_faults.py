@@ -105,3 +105,44 @@ def test_a_second_extract_at_once_is_refused_and_the_first_does_each_article_onc
     assert "extracted 30 stored articles" in out
     with Store.open(db) as store:
         assert store.conn.execute("SELECT count(*) FROM extractions").fetchone()[0] == 30
+
+
+def test_an_extract_killed_mid_way_leaves_no_stale_lock_and_the_rerun_finishes(tmp_path: Path) -> None:
+    db = tmp_path / "bulletin.db"
+    with Store.open(db) as store:
+        for n in range(40):
+            store.save_article(
+                Article(
+                    source="x",
+                    url=f"https://x.example/{n}",
+                    title=f"Case {n}",
+                    text=f"Article {n}. {SEED}",
+                    fetched_at=datetime.now(UTC),
+                ),
+                None,
+                None,
+            )
+
+    def extracted() -> int:
+        with Store.open(db) as store:
+            return int(store.conn.execute("SELECT count(*) FROM extractions").fetchone()[0])
+
+    env = {**os.environ, "BULLETIN_CONFIG": "", "BULLETIN_DB": str(db), "BULLETIN_NLP_BATCH_SIZE": "1"}
+    first = subprocess.Popen(
+        [sys.executable, "-m", "bulletin", "extract"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_for(lambda: extracted() > 0, 120)
+    finally:
+        first.kill()  # SIGKILL in the middle: the kernel drops its lock
+        first.wait(30)
+    done = extracted()
+    assert 0 < done < 40
+    rerun = bulletin("--db", str(db), "extract")
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"extracted {40 - done} stored articles" in rerun.stdout
+    assert extracted() == 40
