@@ -299,11 +299,14 @@ class Store:
         ``user_version`` = the schema version. Written only when they differ."""
         if self.path == ":memory:":
             return
-        if self.conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
-            self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         version = self.schema_version
-        if self.conn.execute("PRAGMA user_version").fetchone()[0] != version:
-            self.conn.execute(f"PRAGMA user_version = {int(version)}")
+        try:
+            if self.conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            if self.conn.execute("PRAGMA user_version").fetchone()[0] != version:
+                self.conn.execute(f"PRAGMA user_version = {int(version)}")
+        except sqlite3.OperationalError as exc:  # a read-only copy of an older archive: read it as it is
+            logger.debug("%s: not marked as an archive (%s)", self.path, exc)
 
     def migrate(self) -> None:
         self.conn.execute(
