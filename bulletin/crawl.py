@@ -19,6 +19,7 @@ from scrapy.settings import Settings as ScrapySettings
 from bulletin.config import Settings, SourceConfig
 from bulletin.errors import SourceError
 from bulletin.records import CrawlStats
+from bulletin.recovery import recover
 from bulletin.store import Store
 from bulletin.urls import host_matches, host_of
 
@@ -133,6 +134,7 @@ def run_crawl(
 ) -> CrawlResult:
     """Crawl the targets into the archive as one run; return its per-source figures."""
     with Store.open(settings.db_path) as store:
+        recover(store)  # crawl runs whose process died (SIGKILL) must not stay "running"
         run_id = store.start_run(command)
     process = CrawlerProcess(scrapy_settings(settings, run_id))
     reasons: list[str] = []

@@ -169,15 +169,29 @@ def write_digest(
 def send_digest(
     settings: Settings, store: Store, digest: Digest, period: Period, resend: bool = False
 ) -> str:
-    """Mail the digest unless this period was already sent; return what happened, in words."""
-    from digest.deliver import DeliveryError, build_message, send
+    """Mail the digest unless this period was already sent; return what happened, in words.
+
+    The ledger row is written as ``sending`` before the SMTP exchange and becomes ``sent``
+    once the server accepted the message, so a process killed in between leaves a trace. A
+    period still ``sending`` (killed, or the connection lost before the server confirmed)
+    may have been delivered: it is not mailed again without ``resend``, which reuses the
+    period's Message-ID so the copy is recognisable as the same message.
+    """
+    from digest.deliver import DeliveryError, build_message, message_id, send
     from digest.render import make_env, render_digest
 
     if not settings["smtp.host"] or not settings["smtp.recipients"] or not settings["smtp.sender"]:
         raise BulletinError("--send needs smtp.host, smtp.sender and smtp.recipients in the config")
-    sent = store.sent_digest(period.key)
-    if sent and not resend:
-        return f"not sent: {period.key} was already sent on {sent['sent_at'][:19]} (use --resend)"
+    previous = store.sent_digest(period.key)
+    if previous and not resend:
+        if previous["status"] == "sending":
+            raise BulletinError(
+                f"{period.key}: an earlier attempt to mail it ({previous['sent_at'][:19]}, Message-ID "
+                f"{previous['message_id']}) did not finish and may have been delivered; check the inbox "
+                "of the recipients, and send again with --resend if it is not there"
+            )
+        return f"not sent: {period.key} was already sent on {previous['sent_at'][:19]} (use --resend)"
+    recipients = list(settings["smtp.recipients"])
     env = make_env(Path(settings["digest.templates"]).expanduser() if settings["digest.templates"] else None)
     subject = f"{settings['digest.title']}: {period.label}, {len(digest.cases)} new case" + (
         "" if len(digest.cases) == 1 else "s"
@@ -187,14 +201,22 @@ def send_digest(
         render_digest(digest, "html", env),
         render_digest(digest, "txt", env),
         settings["smtp.sender"],
-        list(settings["smtp.recipients"]),
+        recipients,
+        message_id(period.key, settings["smtp.sender"], recipients),
     )
     smtp = {k: settings[f"smtp.{k}"] for k in ("host", "port", "security", "user", "timeout")}
+    store.record_sent_digest(
+        period.key, period.start, period.end, recipients, message["Message-ID"], status="sending"
+    )
     try:
         send(message, smtp, os.environ.get("BULLETIN_SMTP_PASSWORD"))
     except DeliveryError as exc:
+        if exc.uncertain:
+            raise BulletinError(
+                f"{exc}; {period.key} may have been delivered: check the inbox before sending again "
+                "with --resend"
+            ) from None
+        store.forget_sending(period.key, previous)
         raise BulletinError(str(exc)) from None
-    store.record_sent_digest(
-        period.key, period.start, period.end, list(settings["smtp.recipients"]), message["Message-ID"]
-    )
-    return f"sent {period.key} to {', '.join(settings['smtp.recipients'])}"
+    store.record_sent_digest(period.key, period.start, period.end, recipients, message["Message-ID"])
+    return f"sent {period.key} to {', '.join(recipients)}"

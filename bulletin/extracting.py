@@ -13,6 +13,7 @@ from bulletin.config import Settings
 from bulletin.corrections import apply as apply_corrections
 from bulletin.errors import ExtractionError
 from bulletin.inputs import read_input
+from bulletin.locks import exclusive
 from bulletin.records import Article, Extraction
 from bulletin.store import Store
 
@@ -91,13 +92,26 @@ def _item(article: Article) -> dict[str, Any]:
 
 
 def extract_stored(
-    settings: Settings, model: str | None, redo: bool, on_progress: OnProgress | None = None
+    settings: Settings,
+    model: str | None,
+    redo: bool,
+    on_progress: OnProgress | None = None,
+    wait: float = 0.0,
 ) -> Count:
     """Extract the stored articles the current pipeline version has not seen; store each record.
 
     Progress goes to ``on_progress`` when given, else to a log line every
-    ``PROGRESS_SECONDS``.
+    ``PROGRESS_SECONDS``. One extraction per archive at a time: a second one waits up to
+    ``wait`` seconds for the first to finish (then does what is left), or is refused with
+    ``locks.Busy``, rather than redoing every article beside it.
     """
+    with exclusive(settings.db_path, "extract", "`bulletin extract`", wait):
+        return _extract_stored(settings, model, redo, on_progress)
+
+
+def _extract_stored(
+    settings: Settings, model: str | None, redo: bool, on_progress: OnProgress | None
+) -> Count:
     import nlp
 
     pipeline = load_pipeline(model)

@@ -46,6 +46,8 @@ def read_input(source: str, stdin: IO[bytes] | None = None) -> Iterator[dict[str
         name = path.stem
     text = _decode(raw, source)
     head = text.lstrip()[:500].lower()
+    if head.startswith("["):
+        return _json_array(text, source)
     if head.startswith("{"):
         return _json_lines(text, source)
     if any(marker in head for marker in HTML_MARKERS):
@@ -53,17 +55,45 @@ def read_input(source: str, stdin: IO[bytes] | None = None) -> Iterator[dict[str
     return iter([{"id": name, "text": text}])
 
 
+# Bytes that are UTF-8 but for this share of stray bytes are read as UTF-8, the stray bytes
+# replaced: guessing another encoding for the whole file garbles every non-ASCII character
+# (one stray byte made charset-normalizer pick mac_iceland: "¥" became "¬•").
+STRAY_BYTES_RATIO = 0.01
+
+
 def _decode(raw: bytes, source: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        import charset_normalizer
+        pass
+    lenient = raw.decode("utf-8-sig", errors="replace")
+    stray = lenient.count("\ufffd") - raw.count("\ufffd".encode())
+    if stray <= max(1, len(lenient) * STRAY_BYTES_RATIO):
+        logger.warning("%s: %d byte sequence(s) not UTF-8, each replaced with U+FFFD", source, stray)
+        return lenient
+    import charset_normalizer
 
-        best = charset_normalizer.from_bytes(raw).best()
-        if best is None:
-            raise InputError(f"{source}: not text in any encoding I can recognise") from None
-        logger.warning("%s: not UTF-8, read as %s", source, best.encoding)
-        return str(best)
+    best = charset_normalizer.from_bytes(raw).best()
+    if best is None:
+        raise InputError(f"{source}: not text in any encoding I can recognise") from None
+    logger.warning("%s: not UTF-8, read as %s", source, best.encoding)
+    return str(best)
+
+
+def _json_array(text: str, source: str) -> Iterator[dict[str, Any]]:
+    """A JSON array of article objects; a file that is not one array is read as JSON Lines."""
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError:
+        return _json_lines(text, source)  # JSON Lines whose first line is an array, say
+    except RecursionError:
+        logger.error("%s: skipped, JSON nested too deeply", source)
+        return iter([])
+    if not isinstance(items, list):
+        return _json_lines(text, source)
+    return (
+        item for number, raw in enumerate(items, start=1) if (item := _record(raw, f"{source}[{number}]"))
+    )
 
 
 def _json_lines(text: str, source: str) -> Iterator[dict[str, Any]]:
@@ -71,14 +101,36 @@ def _json_lines(text: str, source: str) -> Iterator[dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            raw = json.loads(line)
         except json.JSONDecodeError as exc:
             logger.error("%s:%d: skipped, not JSON: %s", source, number, exc.msg)
             continue
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            logger.error('%s:%d: skipped, no "text" string', source, number)
+        except RecursionError:
+            logger.error("%s:%d: skipped, JSON nested too deeply", source, number)
             continue
-        yield item
+        item = _record(raw, f"{source}:{number}")
+        if item is not None:
+            yield item
+
+
+def _record(raw: Any, where: str) -> dict[str, Any] | None:
+    """One article object, or None (logged as one line) when it is not a usable one."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("text"), str):
+        logger.error('%s: skipped, not an object with a "text" string', where)
+        return None
+    for key in ("title", "url", "published"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            logger.error("%s: skipped, %s is not a string: %r", where, key, raw[key])
+            return None
+    if raw.get("id") is not None and not isinstance(raw["id"], (str, int)):
+        logger.error("%s: skipped, id is not a string or number: %r", where, raw["id"])
+        return None
+    try:  # a lone surrogate ("\\ud800") is valid JSON but no text: it cannot be written out
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        logger.error("%s: skipped, holds a lone surrogate (\\uD800-\\uDFFF), which is not text", where)
+        return None
+    return raw
 
 
 def _html(page: str, name: str) -> dict[str, Any]:

@@ -82,5 +82,19 @@ def period_for(
     raise BulletinError(f"unknown period {kind!r}: daily or weekly")
 
 
+def key_day(key: str) -> tuple[str, date]:
+    """The kind and a day of a daily or weekly period's key (``period_for`` inverted)."""
+    kind, _, rest = key.partition(":")
+    try:
+        if kind == "daily":
+            return kind, date.fromisoformat(rest)
+        if kind == "weekly":
+            year, _, week = rest.partition("-W")
+            return kind, date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        pass
+    raise BulletinError(f"not a daily or weekly period: {key!r}")
+
+
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz)

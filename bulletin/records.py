@@ -77,6 +77,8 @@ class CrawlStats:
     dropped: dict[str, int] = field(default_factory=dict)
     error_kinds: dict[str, int] = field(default_factory=dict)
     blocked: bool = False
+    # Pages whose declared encoding was wrong, by how they were read instead (utf-8, gb18030, detected).
+    redecoded: dict[str, int] = field(default_factory=dict)
 
     @property
     def dropped_total(self) -> int:

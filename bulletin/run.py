@@ -19,6 +19,8 @@ from bulletin.config import Settings
 from bulletin.crawl import crawl_problems, failed_sources
 from bulletin.errors import BulletinError
 from bulletin.periods import Period, period_for
+from bulletin.processes import owner_of
+from bulletin.recovery import recover
 from bulletin.store import Store, utcnow
 
 logger = logging.getLogger(__name__)
@@ -56,11 +58,12 @@ def run_pipeline(
     stop = stop or threading.Event()
     period = period_for(period_kind, settings["digest.timezone"], now, day)
     with Store.open(settings.db_path) as store:
+        recover(store)  # runs whose process died must not stay "running", nor their crawls run on
         result = RunResult(store.start_pipeline_run(trigger, period.key), "running", period)
     logger.info("run %d: %s digest for %s", result.run_id, period.kind, period.label)
     failed: list[str] = []
     try:
-        result.crawl_run_id, failed = _crawl(settings, stop, result.problems)
+        result.crawl_run_id, failed = _crawl(settings, stop, result.problems, result.run_id)
         if stop.is_set():
             result.status = "abandoned"
             return result
@@ -86,7 +89,9 @@ def run_pipeline(
     return result
 
 
-def _crawl(settings: Settings, stop: threading.Event, problems: list[str]) -> tuple[int | None, list[str]]:
+def _crawl(
+    settings: Settings, stop: threading.Event, problems: list[str], pipeline_run: int
+) -> tuple[int | None, list[str]]:
     """Crawl every enabled source in a child process; return its crawl run and the failed sources."""
     with Store.open(settings.db_path) as store:
         before = store.runs(1)
@@ -96,6 +101,9 @@ def _crawl(settings: Settings, stop: threading.Event, problems: list[str]) -> tu
     command += ["--db", str(settings.db_path), "crawl"]
     # The crawl's summary table goes to stderr with the logs: stdout is for the digest paths.
     child = subprocess.Popen(command, stdout=sys.stderr)  # noqa: S603 (our interpreter, our arguments)
+    with Store.open(settings.db_path) as store:
+        # If this process dies now, the next start finds the child by this and stops it.
+        store.set_pipeline_crawl(pipeline_run, owner_of(child.pid))
     limit = float(settings["schedule.run_timeout_minutes"]) * 60
     waited = 0.0
     while child.poll() is None:
@@ -138,7 +146,9 @@ def _extract(settings: Settings, problems: list[str]) -> int:
 
     model = settings["nlp.model"] or None
     try:
-        return extract_stored(settings, model, redo=False).done
+        # A `bulletin extract` running beside the run is waited for: it does the same work.
+        wait = float(settings["schedule.run_timeout_minutes"]) * 60
+        return extract_stored(settings, model, redo=False, wait=wait).done
     except BulletinError as exc:
         problems.append(f"extraction failed: {exc}")
         return 0

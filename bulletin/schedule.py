@@ -6,6 +6,11 @@
 - A lock file beside the database keeps a second scheduler from starting.
 - SIGTERM (or Ctrl-C) stops the scheduler; a run in progress stops its crawl and is
   recorded as abandoned.
+- On start, runs left "running" by a process that died (SIGKILL, a crash, power loss) are
+  recorded as abandoned and their orphaned crawl children stopped; the period of a scheduled
+  run that was abandoned (so, or by a stop) and never completed since is run once more, if
+  it started within the misfire grace. APScheduler had already moved that job to its next
+  time, so without this the period's digest would never come.
 """
 
 from __future__ import annotations
@@ -18,19 +23,25 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from filelock import FileLock, Timeout
 
 from bulletin.config import Settings
 from bulletin.errors import BulletinError
+from bulletin.periods import key_day
+from bulletin.recovery import recover
+from bulletin.store import Store, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -59,11 +70,20 @@ class _Scheduler(BackgroundScheduler):  # type: ignore[misc]  # APScheduler 3 is
         return wait
 
 
-def scheduled_run(settings_data: dict[str, Any], runner: str = RUNNER, send: bool = False) -> None:
-    """The job: load the settings it was scheduled with and run the pipeline once."""
+def scheduled_run(
+    settings_data: dict[str, Any], runner: str = RUNNER, send: bool = False, period: str = ""
+) -> None:
+    """The job: load the settings it was scheduled with and run the pipeline once.
+
+    ``period`` (a period key) runs that period again instead of the last complete day.
+    """
     module, _, name = runner.partition(":")
     run = getattr(importlib.import_module(module), name)
-    result = run(Settings.from_dict(settings_data), trigger="schedule", send=send, stop=STOPPING)
+    which: dict[str, Any] = {}
+    if period:
+        kind, day = key_day(period)
+        which = {"period_kind": kind, "day": day}
+    result = run(Settings.from_dict(settings_data), trigger="schedule", send=send, stop=STOPPING, **which)
     logger.info("scheduled run %s: %s", getattr(result, "run_id", "?"), getattr(result, "status", result))
 
 
@@ -107,9 +127,14 @@ def build_scheduler(
     ``next_run_time`` (perhaps in the past: a missed run) survives a restart; only a
     changed cron or time zone replaces it.
     """
+    # The archive first: a foreign or newer file is refused before the job store writes
+    # its table into it, and a new one is created as ours.
+    Store.open(settings.db_path).close()
     grace = int(float(settings["schedule.misfire_grace_hours"]) * 3600)
     scheduler = _Scheduler(
         jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{settings.db_path}")},
+        # One worker: a run made up after a crash and the regular run queue, never overlap.
+        executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
         timezone=settings["schedule.timezone"],
     )
@@ -134,13 +159,47 @@ def _log_event(event: JobExecutionEvent) -> None:
         logger.error("scheduled run raised %r", event.exception)
 
 
-def serve(settings: Settings, send: bool = False, stop: threading.Event | None = None) -> None:
-    """Run the scheduler until SIGTERM/SIGINT (or ``stop``), holding the database's lock."""
+def make_up(
+    scheduler: BackgroundScheduler, settings: Settings, runner: str = RUNNER, send: bool = False
+) -> list[str]:
+    """Close the runs whose process died, then queue one run of each scheduled period that
+    was abandoned within the misfire grace and never completed since; return those periods."""
+    grace = timedelta(hours=float(settings["schedule.misfire_grace_hours"]))
+    with Store.open(settings.db_path) as store:
+        recover(store)
+        periods = store.abandoned_periods("schedule", utcnow() - grace)
+    for period in periods:
+        logger.warning("the scheduled run of %s was abandoned: running it again", period)
+        kwargs = {"settings_data": settings.to_dict(), "runner": runner, "send": send, "period": period}
+        # Stored like the regular job: if this process dies before it runs, the next start
+        # still has it (and coalesces it with the one added then).
+        scheduler.add_job(
+            scheduled_run,
+            DateTrigger(utcnow()),
+            id=f"{JOB_ID}-again-{period}",
+            name=f"bulletin run again ({period})",
+            kwargs=kwargs,
+            replace_existing=True,
+        )
+    return periods
+
+
+def serve(
+    settings: Settings,
+    send: bool = False,
+    stop: threading.Event | None = None,
+    trigger: BaseTrigger | None = None,
+) -> None:
+    """Run the scheduler until SIGTERM/SIGINT (or ``stop``), holding the database's lock.
+
+    ``trigger`` replaces the cron of the settings (tests).
+    """
     stop = stop or STOPPING
     with scheduler_lock(settings.db_path):
-        scheduler = build_scheduler(settings, send=send)
+        scheduler = build_scheduler(settings, trigger=trigger, send=send)
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
+        make_up(scheduler, settings, send=send)
         scheduler.resume()
         job = scheduler.get_job(JOB_ID)
         logger.info(

@@ -3,13 +3,14 @@
 Everything that writes commits before it returns, so a process killed at any moment
 loses nothing it already reported stored. The SQL sticks to what PostgreSQL also
 accepts (``INSERT … ON CONFLICT``, ``RETURNING``), apart from the parameter style and
-the PRAGMAs in ``_connect``, so a second backend can reuse the statements.
+the PRAGMAs in ``_check_archive`` and ``_configure``, so a second backend can reuse the statements.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 import time
 import zlib
@@ -23,6 +24,7 @@ from typing import Any
 from bulletin.corrections import Correction, confirmed, queue_fields
 from bulletin.corrections import apply as apply_corrections
 from bulletin.errors import StaleReviewError, StoreError
+from bulletin.processes import Owner, this_process
 from bulletin.records import (
     Article,
     Case,
@@ -241,6 +243,25 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX case_corrections_pair ON case_corrections(story_a, story_b);
     """,
+    # 8: the process behind each crawl and pipeline run (host, pid and a pid-reuse token, see
+    # bulletin/processes.py) and a pipeline run's crawl child, so a run left 'running' by a
+    # process that died is found, closed and (when scheduled) run again, and an orphaned
+    # crawl child stopped; and each digest mail's state, 'sending' from just before the SMTP
+    # exchange to 'sent' once the server accepted the message, so an interrupted send is
+    # never silently repeated; and the pages of each source read in another encoding than
+    # they declared.
+    """
+    ALTER TABLE crawl_runs ADD COLUMN host TEXT;
+    ALTER TABLE crawl_runs ADD COLUMN pid INTEGER;
+    ALTER TABLE crawl_runs ADD COLUMN pid_token TEXT;
+    ALTER TABLE pipeline_runs ADD COLUMN host TEXT;
+    ALTER TABLE pipeline_runs ADD COLUMN pid INTEGER;
+    ALTER TABLE pipeline_runs ADD COLUMN pid_token TEXT;
+    ALTER TABLE pipeline_runs ADD COLUMN crawl_pid INTEGER;
+    ALTER TABLE pipeline_runs ADD COLUMN crawl_pid_token TEXT;
+    ALTER TABLE digest_ledger ADD COLUMN status TEXT NOT NULL DEFAULT 'sent';
+    ALTER TABLE crawl_run_sources ADD COLUMN redecoded TEXT NOT NULL DEFAULT '{}';
+    """,
 ]
 
 _CASE_SELECT = (
@@ -317,12 +338,24 @@ class Store:
             except OSError as exc:
                 raise StoreError(f"{path}: cannot create the database folder: {exc.strerror}") from None
             path = str(Path(path).expanduser())
+        conn = None
         try:
-            conn = _connect(path)
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            # Everything before this line only reads: a foreign or future-schema file is
+            # refused exactly as it was found (not even switched to WAL).
+            _check_archive(conn, path)
+            _configure(conn, path)
             store = cls(conn, path, clock)
             store.migrate()
+            store._mark()
         except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
             raise StoreError(f"{path}: not a usable SQLite database: {exc}") from None
+        except StoreError:
+            if conn is not None:
+                conn.close()
+            raise
         return store
 
     def close(self) -> None:
@@ -356,6 +389,20 @@ class Store:
         row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
         return int(row[0] or 0)
 
+    def _mark(self) -> None:
+        """Stamp the file as ours: ``application_id`` (what `file` and other tools read) and
+        ``user_version`` = the schema version. Written only when they differ."""
+        if self.path == ":memory:":
+            return
+        version = self.schema_version
+        try:
+            if self.conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            if self.conn.execute("PRAGMA user_version").fetchone()[0] != version:
+                self.conn.execute(f"PRAGMA user_version = {int(version)}")
+        except sqlite3.OperationalError as exc:  # a read-only copy of an older archive: read it as it is
+            logger.debug("%s: not marked as an archive (%s)", self.path, exc)
+
     def migrate(self) -> None:
         self.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations"
@@ -383,13 +430,32 @@ class Store:
 
     # -- crawl runs ---------------------------------------------------------------------
 
-    def start_run(self, command: str) -> int:
+    def start_run(self, command: str, owner: Owner | None = None) -> int:
+        """Record a crawl run as running in ``owner`` (default: this process)."""
+        owner = owner or this_process()
         with self.transaction():
             cur = self.conn.execute(
-                "INSERT INTO crawl_runs (started_at, command) VALUES (?, ?) RETURNING id",
-                (_iso(utcnow()), command),
+                "INSERT INTO crawl_runs (started_at, command, host, pid, pid_token)"
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (_iso(utcnow()), command, owner.host, owner.pid, owner.token),
             )
             return int(cur.fetchone()[0])
+
+    def running_runs(self) -> list[tuple[int, Owner | None]]:
+        """Crawl runs still marked running, with the process recorded for each (None: not recorded)."""
+        rows = self.conn.execute(
+            "SELECT id, host, pid, pid_token FROM crawl_runs WHERE status = 'running' ORDER BY id"
+        ).fetchall()
+        return [(int(r["id"]), _owner(r["host"], r["pid"], r["pid_token"])) for r in rows]
+
+    def close_run(self, run_id: int, status: str) -> bool:
+        """Finish a crawl run that is still running (a no-op, False, once anything closed it)."""
+        with self.transaction():
+            cur = self.conn.execute(
+                "UPDATE crawl_runs SET finished_at = ?, status = ? WHERE id = ? AND status = 'running'",
+                (_iso(utcnow()), status, run_id),
+            )
+            return cur.rowcount > 0
 
     def finish_run(self, run_id: int, status: str = "finished") -> None:
         with self.transaction():
@@ -404,15 +470,16 @@ class Store:
                 """
                 INSERT INTO crawl_run_sources
                     (run_id, source, requested, found, new, updated, duplicates, skipped, errors, dropped,
-                     error_kinds, blocked, finished_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     error_kinds, blocked, finished_at, redecoded)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, source) DO UPDATE SET
                     requested = excluded.requested, found = excluded.found, new = excluded.new,
                     updated = excluded.updated,
                     duplicates = excluded.duplicates, skipped = excluded.skipped,
                     errors = excluded.errors, dropped = excluded.dropped,
                     error_kinds = excluded.error_kinds,
-                    blocked = excluded.blocked, finished_at = excluded.finished_at
+                    blocked = excluded.blocked, finished_at = excluded.finished_at,
+                    redecoded = excluded.redecoded
                 """,
                 (
                     run_id,
@@ -428,6 +495,7 @@ class Store:
                     json.dumps(stats.error_kinds, sort_keys=True),
                     int(stats.blocked),
                     _iso(utcnow()),
+                    json.dumps(stats.redecoded, sort_keys=True),
                 ),
             )
 
@@ -1364,13 +1432,69 @@ class Store:
 
     # -- pipeline runs and the digest ledger ---------------------------------------------
 
-    def start_pipeline_run(self, trigger: str, period: str) -> int:
+    def start_pipeline_run(self, trigger: str, period: str, owner: Owner | None = None) -> int:
+        """Record a pipeline run as running in ``owner`` (default: this process)."""
+        owner = owner or this_process()
         with self.transaction():
             cur = self.conn.execute(
-                "INSERT INTO pipeline_runs (started_at, trigger, period) VALUES (?, ?, ?) RETURNING id",
-                (_iso(utcnow()), trigger, period),
+                "INSERT INTO pipeline_runs (started_at, trigger, period, host, pid, pid_token)"
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                (_iso(utcnow()), trigger, period, owner.host, owner.pid, owner.token),
             )
             return int(cur.fetchone()[0])
+
+    def set_pipeline_crawl(self, run_id: int, child: Owner) -> None:
+        """Record the crawl child a pipeline run started, so it can be stopped if the run's process dies."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE pipeline_runs SET crawl_pid = ?, crawl_pid_token = ? WHERE id = ?",
+                (child.pid, child.token, run_id),
+            )
+
+    def running_pipeline_runs(self) -> list[dict[str, Any]]:
+        """Pipeline runs still marked running, each with ``owner`` and ``crawl`` (Owner or None)."""
+        rows = self.conn.execute(
+            "SELECT * FROM pipeline_runs WHERE status = 'running' ORDER BY id"
+        ).fetchall()
+        out = []
+        for row in rows:
+            run = dict(row)
+            run["owner"] = _owner(row["host"], row["pid"], row["pid_token"])
+            run["crawl"] = _owner(row["host"], row["crawl_pid"], row["crawl_pid_token"])
+            run["problems"] = json.loads(run["problems"])
+            out.append(run)
+        return out
+
+    def close_pipeline_run(self, run_id: int, status: str, problem: str) -> bool:
+        """Finish a pipeline run that is still running, adding ``problem`` (False if already closed)."""
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT problems FROM pipeline_runs WHERE id = ? AND status = 'running'", (run_id,)
+            ).fetchone()
+            if row is None:
+                return False
+            problems = [*json.loads(row["problems"]), problem]
+            self.conn.execute(
+                "UPDATE pipeline_runs SET finished_at = ?, status = ?, problems = ? WHERE id = ?",
+                (_iso(utcnow()), status, json.dumps(problems), run_id),
+            )
+            return True
+
+    def abandoned_periods(self, trigger: str, since: datetime) -> list[str]:
+        """Periods of ``trigger`` runs started since ``since`` that were abandoned (stopped, or
+        their process died) and that no run has completed since, oldest first."""
+        rows = self.conn.execute(
+            """
+            SELECT p.period, min(p.started_at) AS first FROM pipeline_runs p
+            WHERE p.trigger = ? AND p.status = 'abandoned' AND p.started_at >= ? AND NOT EXISTS (
+                SELECT 1 FROM pipeline_runs q
+                WHERE q.period = p.period AND q.status NOT IN ('running', 'abandoned')
+            )
+            GROUP BY p.period ORDER BY first
+            """,
+            (trigger, _iso(since.astimezone(UTC))),
+        ).fetchall()
+        return [str(r["period"]) for r in rows]
 
     def finish_pipeline_run(self, run_id: int, status: str, **figures: Any) -> None:
         """Record how a run ended; figures: crawl_run_id, extracted, cases, outputs, problems."""
@@ -1401,18 +1525,54 @@ class Store:
         return dict(row) if row else None
 
     def record_sent_digest(
-        self, period: str, start: datetime, end: datetime, recipients: list[str], message_id: str
+        self,
+        period: str,
+        start: datetime,
+        end: datetime,
+        recipients: list[str],
+        message_id: str,
+        status: str = "sent",
     ) -> None:
+        """Record a period's mail as ``sending`` (before the SMTP exchange) or ``sent``.
+
+        While ``sending``, ``sent_at`` is the time of the attempt.
+        """
+        if status not in ("sending", "sent"):
+            raise ValueError(f"digest ledger status {status!r}: sending or sent")
         with self.transaction():
             self.conn.execute(
                 """
-                INSERT INTO digest_ledger (period, period_start, period_end, recipients, message_id, sent_at)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO digest_ledger
+                    (period, period_start, period_end, recipients, message_id, sent_at, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (period) DO UPDATE SET
                     recipients = excluded.recipients, message_id = excluded.message_id,
-                    sent_at = excluded.sent_at
+                    sent_at = excluded.sent_at, status = excluded.status
                 """,
-                (period, _iso(start), _iso(end), ", ".join(recipients), message_id, _iso(utcnow())),
+                (period, _iso(start), _iso(end), ", ".join(recipients), message_id, _iso(utcnow()), status),
+            )
+
+    def forget_sending(self, period: str, previous: dict[str, Any] | None = None) -> None:
+        """Undo a ``sending`` row once it is certain the server did not take the message:
+        back to ``previous`` (the row as ``sent_digest`` gave it before the attempt), or none."""
+        with self.transaction():
+            if previous is None:
+                self.conn.execute(
+                    "DELETE FROM digest_ledger WHERE period = ? AND status = 'sending'", (period,)
+                )
+                return
+            self.conn.execute(
+                """
+                UPDATE digest_ledger SET recipients = ?, message_id = ?, sent_at = ?, status = ?
+                WHERE period = ? AND status = 'sending'
+                """,
+                (
+                    previous["recipients"],
+                    previous["message_id"],
+                    previous["sent_at"],
+                    previous["status"],
+                    period,
+                ),
             )
 
 
@@ -1540,6 +1700,35 @@ def check_writable(path: str | Path) -> None:
         raise StoreError(f"{path}: not writable: {exc}") from None
 
 
+def _owner(host: str | None, pid: int | None, token: str | None) -> Owner | None:
+    return Owner(host, int(pid), token or "") if host and pid else None
+
+
+# SQLite's words for a damaged file or disk (as opposed to a wrong statement, a bug).
+_DAMAGE = (
+    "malformed",
+    "not a database",
+    "could not decode",
+    "disk i/o error",
+    "database or disk is full",
+    "readonly database",
+    "unable to open database file",
+)
+
+
+def damage(exc: sqlite3.DatabaseError) -> str | None:
+    """A one-line account of a damaged archive or disk behind ``exc``; None for anything else."""
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if not any(words in message.lower() for words in _DAMAGE):
+        return None
+    # The message may quote the damaged bytes: show them, do not print them raw.
+    shown = "".join(c if c.isprintable() and c != "\ufffd" else "?" for c in message[:120])
+    return (
+        f"database error: {shown} (is the archive damaged? "
+        "`sqlite3 FILE 'PRAGMA integrity_check'` checks it; restore it from a backup)"
+    )
+
+
 def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -1573,9 +1762,55 @@ def _window(row: sqlite3.Row) -> DigestWindow:
     )
 
 
-def _connect(path: str) -> sqlite3.Connection:
+# PRAGMA application_id of a Bulletin Watch archive: "BLTN" in ASCII.
+APPLICATION_ID = 0x424C544E
+# The tables our migrations create, and the scheduler's job store: an unmarked file with
+# schema_migrations and nothing else is ours, from before the mark (or being created by
+# another process this very moment), and gets the mark on open.
+_OUR_TABLES = {
+    "schema_migrations",
+    "apscheduler_jobs",
+    *(name.lower() for name in re.findall(r"CREATE TABLE (\w+)", "".join(MIGRATIONS))),
+}
+
+
+def _check_archive(conn: sqlite3.Connection, path: str) -> None:
+    """Refuse, before anything is written, a file that is not (or not yet) an archive of ours.
+
+    Ours: marked with our ``application_id``, or unmarked and empty (a new file), or
+    unmarked with our tables (made before the mark). A database of another application
+    is refused, and so is an archive from a newer version of this program.
+    """
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    tables = {
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    }
+    ours = not tables or ("schema_migrations" in tables and tables <= _OUR_TABLES)
+    if app_id != APPLICATION_ID and (app_id != 0 or not ours):
+        what = (
+            f"SQLite application_id {app_id:#010x}"
+            if app_id
+            else f"tables {', '.join((sorted(tables - _OUR_TABLES) or sorted(tables))[:5])}"
+        )
+        raise StoreError(
+            f"{path}: not a Bulletin Watch archive (it holds another application's data: {what}); "
+            "nothing was changed; pass the --db of an archive, or a new file"
+        )
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if "schema_migrations" in tables:
+        version = max(version, conn.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] or 0)
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"{path}: database schema version {version} is newer than this program "
+            f"({len(MIGRATIONS)}); upgrade bulletin-watch"
+        )
+
+
+def _configure(conn: sqlite3.Connection, path: str) -> None:
     # Autocommit mode: every write goes through Store.transaction(), which says BEGIN itself.
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -1584,7 +1819,6 @@ def _connect(path: str) -> sqlite3.Connection:
         # NORMAL is durable against a killed process in WAL mode (only power loss can undo
         # the last commits), which is the failure the kill test exercises.
         conn.execute("PRAGMA synchronous = NORMAL")
-    return conn
 
 
 def _set_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
@@ -1635,4 +1869,5 @@ def _stats(row: sqlite3.Row) -> CrawlStats:
         dropped=json.loads(row["dropped"]),
         error_kinds=json.loads(row["error_kinds"]),
         blocked=bool(row["blocked"]),
+        redecoded=json.loads(row["redecoded"]),
     )

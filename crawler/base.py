@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any, ClassVar, Self
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -37,7 +38,7 @@ from bulletin.config import Settings, SourceConfig, load_settings
 from bulletin.errors import ConfigError
 from bulletin.records import Article
 from bulletin.urls import canonical_url, host_matches, host_of, site_domain
-from crawler.parsing import zone
+from crawler.parsing import decoding, hostile_xml, zone
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,18 @@ class BulletinSpider(scrapy.Spider):
         spider.base_url = spider.source.base_url
         spider.zone = zone(spider.source.get("timezone"))
         spider.allowed_domains = source_domains(spider.source, spider.url)
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
         return spider
+
+    def on_dropped(self, request: Request) -> None:
+        """Count a redirect back to a URL of its own chain (A -> B -> A), which Scrapy's
+        duplicate filter drops without a trace, as ``errors/redirect_loop``."""
+        chain = request.meta.get("redirect_urls") or []
+        if request.url in chain:
+            self.count("errors/redirect_loop")
+            logger.warning(
+                "%s: redirect loop at %s (via %s)", self.source_name, request.url, " -> ".join(chain)
+            )
 
     # -- what a run requests ------------------------------------------------------------
 
@@ -247,14 +259,40 @@ class BulletinSpider(scrapy.Spider):
             **fields,
         )
 
+    def page_text(self, response: Response) -> str:
+        """The page decoded (``parsing.decoding``); a wrong declaration is counted as ``redecoded/<how>``."""
+        text, how = decoding(response)
+        if how != "declared":
+            self.count(f"redecoded/{how}")
+            logger.debug("%s: %s read as %s, not as declared", self.source_name, response.url, how)
+        return text
+
+    def check_xml(self, response: Response) -> None:
+        """Count a feed or sitemap that declares hostile entities (``errors/hostile_xml``).
+
+        They are never expanded (feedparser and Scrapy's sitemap parser refuse them) and the
+        document's plain links are still read; the count and the warning say it happened.
+        """
+        if hostile_xml(response.body):
+            self.count("errors/hostile_xml")
+            logger.warning(
+                "%s: %s declares external or nested XML entities (an entity bomb?): "
+                "they are not expanded; its plain links are read",
+                self.source_name,
+                response.url,
+            )
+
     def count(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"bulletin/{key}", n)
 
     def on_error(self, failure: Failure) -> None:
         """Count a failed request by kind; requests a middleware ignored are counted there."""
         if failure.check(IgnoreRequest) and not failure.check(HttpError):  # HttpError subclasses it
-            return
-        kind = error_kind(failure)
+            kind = ignored_kind(failure)
+            if kind is None:  # our own middlewares count what they ignore
+                return
+        else:
+            kind = error_kind(failure)
         self.count(f"errors/{kind}")
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
@@ -291,6 +329,22 @@ def error_kind(failure: Failure) -> str:
     if failure.check(ResponseDataLossError, DownloadFailedError, ResponseFailed, ConnectionLost):
         return "connection_lost"
     return type(failure.value).__name__
+
+
+def ignored_kind(failure: Failure) -> str | None:
+    """What Scrapy's own middlewares ignored a request for, as an error kind (None: not theirs).
+
+    A response whose body passes ``DOWNLOAD_MAXSIZE`` while it is decompressed (a gzip
+    bomb: HttpCompressionMiddleware) is ``too_large``, like one that is that large on the
+    wire; a redirect chain past ``REDIRECT_MAX_TIMES`` (a loop: RedirectMiddleware) is
+    ``redirect_loop``. Both were dropped without a trace before.
+    """
+    message = str(failure.value)
+    if "DOWNLOAD_MAXSIZE" in message:
+        return "too_large"
+    if "max redirections reached" in message:
+        return "redirect_loop"
+    return None
 
 
 def running_spider(crawler: Crawler) -> BulletinSpider:

@@ -51,6 +51,11 @@ def crawl_stats(source: str, stats: dict[str, Any]) -> CrawlStats:
         dropped=dropped,
         error_kinds=errors,
         blocked=bool(dropped.get("challenge")),
+        redecoded={
+            k.removeprefix("bulletin/redecoded/"): v
+            for k, v in stats.items()
+            if k.startswith("bulletin/redecoded/")
+        },
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import html
 import re
 from collections.abc import Iterator
@@ -32,30 +33,90 @@ _PARA_BREAK = re.compile(r"\n\s*\n+")
 
 
 def decode(response: Response) -> str:
-    """The page text, re-detecting the encoding when the declared one is wrong.
+    """The page text, decoded as ``decoding`` decides."""
+    return decoding(response)[0]
+
+
+def decoding(response: Response) -> tuple[str, str]:
+    """The page text and how it was decoded: ``declared`` (as the page says), or
+    ``utf-8``, ``gb18030``, ``detected`` when the declaration was wrong.
 
     w3lib's ``html_to_unicode`` (what Scrapy's ``TextResponse.text`` uses) trusts the BOM,
-    the HTTP header and the ``<meta charset>``, in that order. Chinese sites serve
-    GBK/GB2312 pages that declare UTF-8 (or nothing), which then decode into replacement
-    characters; no library second-guesses a declaration, so that part is ours. We keep
-    the declared reading unless it is full of U+FFFD, and otherwise decode strictly as
-    GB18030 (w3lib's ``resolve_encoding`` maps GBK and GB2312 to it, a superset of both,
-    the usual culprit), then as whatever charset-normalizer detects.
+    the HTTP header and the ``<meta charset>``, in that order, and no library second-guesses
+    a declaration, so that part is ours. Bytes that are valid UTF-8 are read as UTF-8
+    whatever the page declares: a page declared GBK whose bytes are UTF-8 decodes "as
+    declared" without one error, into mojibake ("China鈥檚" for "China's"), while text
+    really in GBK, Latin-1 or cp1252 is almost never valid UTF-8. Otherwise the declared
+    reading is kept unless it is full of U+FFFD; then a strict GB18030 (w3lib maps GBK and
+    GB2312 to it, a superset of both: Chinese sites serve GBK pages that declare UTF-8),
+    then whatever charset-normalizer detects.
     """
+    body = response.body
     if isinstance(response, TextResponse):
-        text = response.text
+        text, declared = response.text, response.encoding
     else:
         content_type = response.headers.get(b"Content-Type")
-        _, text = html_to_unicode(content_type.decode("latin-1") if content_type else None, response.body)
+        declared, text = html_to_unicode(content_type.decode("latin-1") if content_type else None, body)
+    if not body.isascii():
+        try:
+            utf8 = body.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return utf8, "declared" if _is_utf8(declared) else "utf-8"
     if not text or text.count("\ufffd") / len(text) <= BAD_DECODE_RATIO:
-        return text
-    body = response.body
+        return text, "declared"
     try:
-        return body.decode(GBK_SUPERSET)
+        return body.decode(GBK_SUPERSET), "gb18030"
     except UnicodeDecodeError:
         pass
     best = charset_normalizer.from_bytes(body).best()
-    return str(best) if best is not None else text
+    return (str(best), "detected") if best is not None else (text, "declared")
+
+
+def _is_utf8(encoding: str | None) -> bool:
+    try:
+        return codecs.lookup(encoding or "").name in ("utf-8", "utf-8-sig")
+    except LookupError:
+        return False
+
+
+# An XML prolog: declaration, comments, processing instructions and a DOCTYPE with its
+# internal subset (entity declarations), which may run to any length before the root.
+_PROLOG = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->|<!doctype[^\[>]*(\[.*?\]\s*)?>)", re.I | re.S)
+_ROOT = re.compile(rb"\s*<([a-z][\w:.-]*)", re.I)
+_SUBSET = re.compile(rb"<!doctype[^\[>]*\[(.*?)\]\s*>", re.I | re.S)
+_ENTITY = re.compile(rb"<!entity\s+%?\s*[\w:.-]+\s+(system|public|[\"'])", re.I)
+_ENTITY_REF = re.compile(rb"&[a-z_][\w:.-]*;", re.I)
+# Where to look for the root element: a DOCTYPE longer than this is hostile anyway.
+XML_HEAD_BYTES = 1 << 20
+
+
+def xml_root(body: bytes) -> str:
+    """The lower-cased name of an XML document's root element ("rss", "urlset"), "" if none.
+
+    Skips the prolog, however long: a DOCTYPE full of entity declarations (an entity bomb)
+    can push the root past any fixed-size peek, and the feed would be taken for a page.
+    """
+    head, pos = body[:XML_HEAD_BYTES], 0
+    if head.startswith(codecs.BOM_UTF8):
+        pos = len(codecs.BOM_UTF8)
+    while (found := _PROLOG.match(head, pos)) is not None:
+        pos = found.end()
+    root = _ROOT.match(head, pos)
+    return root.group(1).decode("ascii", "replace").lower() if root else ""
+
+
+def hostile_xml(body: bytes) -> bool:
+    """Does the DOCTYPE declare external entities (XXE) or entities built of other entities
+    (a "billion laughs" bomb)? The parsers never expand them; this is for counting."""
+    subset = _SUBSET.search(body[:XML_HEAD_BYTES])
+    if subset is None:
+        return False
+    declarations = subset.group(1)
+    external = any(kind.lower() in (b"system", b"public") for kind in _ENTITY.findall(declarations))
+    nested = bool(_ENTITY.search(declarations)) and bool(_ENTITY_REF.search(declarations))
+    return external or nested
 
 
 def selector(response: Response) -> Selector:

@@ -34,3 +34,15 @@ def test_every_command_in_help_is_in_the_readme() -> None:
 def test_readme_names_the_two_quick_start_commands() -> None:
     assert "make demo" in README
     assert "make test" in README
+
+
+def test_every_range_in_the_readme_is_the_one_the_config_enforces() -> None:
+    """The settings tables' "allowed" column says exactly what config.py checks."""
+    rows = {
+        line.split("|")[1].strip().strip("`"): line.split("|")[3].strip()
+        for line in README.splitlines()
+        if line.startswith("| `") and line.count("|") == 4
+    }
+    for key, spec in {**SETTINGS, **SOURCE_KEYS}.items():
+        if spec.allowed:
+            assert rows.get(key) == spec.allowed, key

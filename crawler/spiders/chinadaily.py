@@ -16,7 +16,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
 from crawler.base import BulletinSpider
-from crawler.parsing import clean_space, decode, page_lang, paragraphs, parse_time
+from crawler.parsing import clean_space, page_lang, paragraphs, parse_time
 
 ARTICLE_PATH = re.compile(r"(/a/\d{6}/\d{2}/WS[0-9a-f]{24}(_\d+)?\.html|/content_\d+\.htm)$")
 UPDATED = re.compile(r"Updated:\s*(\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2})")
@@ -76,7 +76,7 @@ class ChinaDailySpider(BulletinSpider):
     # -- discovery ----------------------------------------------------------------------
 
     def parse_listing(self, response: Response, depth: int) -> Iterable[Request]:
-        sel = Selector(text=decode(response), base_url=response.url)
+        sel = Selector(text=self.page_text(response), base_url=response.url)
         dated = {}
         for item in sel.css("div.tw3_01_2"):
             day = _day(item.css("b::text").get())
@@ -145,7 +145,7 @@ class ChinaDailySpider(BulletinSpider):
         first: dict[str, Any] | None = None,
     ) -> Iterable[Any]:
         """Read one page; multi-page articles (``#div_currpage``) are fetched page by page."""
-        html = decode(response)
+        html = self.page_text(response)
         sel = Selector(text=html, base_url=response.url)
         other_pages = [response.urljoin(h) for h in sel.css("#div_currpage a::attr(href)").getall()]
         content = sel.css("div#Content")

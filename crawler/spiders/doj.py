@@ -18,7 +18,7 @@ from parsel import Selector
 from scrapy.http import Request, Response
 
 from crawler.base import BulletinSpider
-from crawler.parsing import clean_space, decode, feed_items, page_lang, paragraphs, parse_time
+from crawler.parsing import clean_space, feed_items, page_lang, paragraphs, parse_time
 
 ARTICLE_PATH = re.compile(r"/(opa|usao-[a-z]+)/pr/[^/?#]+$")
 DATE_FORMATS = ("%A, %B %d, %Y", "%B %d, %Y")
@@ -93,12 +93,13 @@ class DojSpider(BulletinSpider):
     # -- RSS and detail pages -----------------------------------------------------------
 
     def parse_rss(self, response: Response) -> Iterable[Request]:
+        self.check_xml(response)
         for url, published in feed_items(response):
             if self.is_article_url(url) and self.keep(url, published):
                 yield self.article_request(url)
 
     def parse_article(self, response: Response) -> Iterable[Any]:
-        html = decode(response)
+        html = self.page_text(response)
         sel = Selector(text=html, base_url=response.url)
         body = sel.css("div.node-body .field_body") or sel.css("div.field--name-body")
         stamp = sel.css(".node-date time::attr(datetime)").get()

@@ -23,7 +23,15 @@ from scrapy.utils.sitemap import Sitemap
 from trafilatura.settings import Document
 
 from crawler.base import BulletinSpider
-from crawler.parsing import aware, clean_space, decode, feed_items, page_lang, paragraphs, parse_stamp
+from crawler.parsing import (
+    aware,
+    clean_space,
+    feed_items,
+    page_lang,
+    paragraphs,
+    parse_stamp,
+    xml_root,
+)
 
 # htmldate and trafilatura give a date only unless asked for the time; with this format
 # a page's `2025-03-07T11:30:00+08:00` comes back whole, offset included.
@@ -86,22 +94,24 @@ class GenericSpider(BulletinSpider):
         return bool(pattern and re.search(pattern, url))
 
     def parse_page(self, response: Response) -> Iterable[Any]:
-        head = response.body[:2048].lstrip().lower()
-        if b"<urlset" in head or b"<sitemapindex" in head:
+        root = xml_root(response.body)
+        if root in ("urlset", "sitemapindex"):
             return self.parse_sitemap(response)
-        if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head:
+        if root in ("rss", "feed", "rdf:rdf"):
             return self.parse_feed(response)
         return self.parse_article(response)
 
     # -- discovery ----------------------------------------------------------------------
 
     def parse_feed(self, response: Response) -> Iterable[Request]:
+        self.check_xml(response)
         for url, published in feed_items(response):
             if self.keep(url, published):
                 # The feed's time (with its offset) is kept for pages that give less.
                 yield self.article_request(url, bulletin_feed_time=published)
 
     def parse_sitemap(self, response: Response) -> Iterable[Request]:
+        self.check_xml(response)
         sitemap = Sitemap(response.body)
         pattern = self.source.get("link_pattern")
         for entry in sitemap:
@@ -114,7 +124,7 @@ class GenericSpider(BulletinSpider):
                 yield self.article_request(url)
 
     def parse_listing(self, response: Response) -> Iterable[Request]:
-        sel = Selector(text=decode(response), base_url=response.url)
+        sel = Selector(text=self.page_text(response), base_url=response.url)
         for href in sel.css("a::attr(href)").getall():
             url = response.urljoin(href.strip())
             if self.is_article_url(url) and self.keep(url):
@@ -123,7 +133,7 @@ class GenericSpider(BulletinSpider):
     # -- article ------------------------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterable[Any]:
-        html = decode(response)
+        html = self.page_text(response)
         url = response.meta.get("bulletin_url", response.url)
         selectors = self.source.get("selectors") or {}
         page_time: datetime | date | None = None

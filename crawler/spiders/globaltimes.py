@@ -13,7 +13,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.sitemap import Sitemap
 
 from crawler.base import BulletinSpider
-from crawler.parsing import clean_space, decode, page_lang, paragraphs, parse_time, selector
+from crawler.parsing import clean_space, page_lang, paragraphs, parse_time, selector
 
 ARTICLE_PATH = re.compile(r"/page/\d{6}/\d{6,8}\.shtml$")
 # Text lines that are not part of the story: photo credits, the print headline, the
@@ -29,6 +29,19 @@ TIME_FORMATS = (
     "%Y/%m/%d %H:%M:%S",
     "%Y-%m-%d %H:%M:%S",
 )
+# A caption line that ends with its credit ("Visitors at the exhibition on Sunday. Photo: VCG").
+CREDITED_CAPTION = re.compile(
+    r"\b(?:photo|photos|illustration|graphic|chart|infographic)\s*:\s*[^.:]{1,60}$", re.IGNORECASE
+)
+# Longer text beside a picture is a paragraph of the story, not its caption.
+CAPTION_MAX_CHARS = 300
+# The old layout's one line (about 2019 and earlier, sources.md 1.4):
+# "By Liu Xin Source:Global Times Published: 2019/11/6 19:13:40" in div.span9.text-muted.
+OLD_LINE = re.compile(
+    r"^(?:By\s+(?P<byline>.+?)\s*)?(?:Source:\s*(?P<source>.+?)\s*)?Published:\s*(?P<published>.+)$",
+    re.IGNORECASE,
+)
+POSTED_IN = re.compile(r"^Posted in:\s*(.+)$", re.IGNORECASE)
 PUBLISHED = re.compile(r"Published:\s*(.+?)(?=\s*Updated:|$)", re.IGNORECASE)
 UPDATED = re.compile(r"Updated:\s*(.+)$", re.IGNORECASE)
 RESULTS_PER_PAGE = 10
@@ -72,6 +85,7 @@ class GlobalTimesSpider(BulletinSpider):
                 yield self.article_request(url)
 
     def parse_sitemap(self, response: Response) -> Iterable[Request]:
+        self.check_xml(response)
         for entry in Sitemap(response.body):
             url = entry.get("loc", "")
             when = entry.get("lastmod") or entry.get("news", {}).get("publication_date")
@@ -103,17 +117,35 @@ class GlobalTimesSpider(BulletinSpider):
     # -- article ------------------------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterable[Any]:
-        html = decode(response)
+        """An article page, in the current layout or the old one (about 2019 and earlier:
+        ``div.article-title``, one ``div.span9.text-muted`` line for byline and time,
+        ``div.row-content`` for the body, "Posted in:" for the section)."""
+        html = self.page_text(response)
         sel = Selector(text=html, base_url=response.url)
-        title = clean_space(sel.css("div.article_title").xpath("string()").get())
-        body = sel.css("div.article_right") or sel.css("div.article_content")
+        title = clean_space(
+            (sel.css("div.article_title") or sel.css("div.article-title h3") or sel.css("div.article-title"))
+            .xpath("string()")
+            .get()
+        )
+        body = sel.css("div.article_right") or sel.css("div.article_content") or sel.css("div.row-content")
+        for picture in body.css("div.picture"):
+            _drop_caption(picture)
         for junk in body.css("div.picture, .author_card, .with_name_card, script, style"):
             junk.drop()
-        paras = [p for p in paragraphs(body.get() or "") if not NOISE_LINE.match(p)]
+        paras = [p for p in paragraphs(body.get() or "") if not _noise(p)]
         stamp = clean_space(sel.css("span.pub_time").xpath("string()").get())
         published = _stamp_time(PUBLISHED, stamp, self.zone)
-        byline = clean_space(sel.css("span.byline").xpath("string()").get())
-        author = re.sub(r"^By\s+", "", byline) or sel.css("meta#MetaAuthor::attr(content)").get()
+        byline = re.sub(r"^By\s+", "", clean_space(sel.css("span.byline").xpath("string()").get()))
+        section = clean_space(sel.css("div.article_column").xpath("string()").get())
+        for line in (clean_space(t) for t in sel.css("div.span9.text-muted").xpath("string()").getall()):
+            old = OLD_LINE.match(line)
+            if old and not stamp:
+                published = parse_time(old.group("published").strip(), TIME_FORMATS, self.zone)
+                byline = byline or (old.group("byline") or "").strip()
+            posted = POSTED_IN.match(line)
+            if posted and not section:
+                section = " / ".join(filter(None, (clean_space(s) for s in posted.group(1).split(","))))
+        author = byline or sel.css("meta#MetaAuthor::attr(content)").get()
         yield self.make_article(
             response.meta.get("bulletin_url", response.url),
             title,
@@ -121,9 +153,28 @@ class GlobalTimesSpider(BulletinSpider):
             published,
             raw_html=html,
             byline=author or None,
-            section=clean_space(sel.css("div.article_column").xpath("string()").get()) or None,
+            section=section or None,
             lang=page_lang(sel),
         )
+
+
+def _drop_caption(picture: Selector) -> None:
+    """Drop the caption written as bare text right after a picture (up to the next tag).
+
+    Dropping the picture alone keeps that text (lxml's ``drop_tree`` keeps an element's
+    tail), and only a caption that starts with its credit ("Photo: VCG") matched a noise
+    line; a described one ("Staff at the exhibition. Photo: VCG") stayed in the story.
+    """
+    element = picture.root
+    tail = getattr(element, "tail", None)
+    if tail and len(tail.strip()) <= CAPTION_MAX_CHARS:
+        element.tail = None
+
+
+def _noise(line: str) -> bool:
+    return bool(NOISE_LINE.match(line)) or (
+        len(line) <= CAPTION_MAX_CHARS and CREDITED_CAPTION.search(line) is not None
+    )
 
 
 def _stamp_time(pattern: re.Pattern[str], stamp: str, zone: tzinfo) -> datetime | None:

@@ -250,3 +250,38 @@ def test_no_request_reaches_a_real_host_under_the_placeholder_contact(contact: s
     else:
         middleware.process_request(real)  # a real contact: no IgnoreRequest
         assert crawler.stats.get_value("bulletin/errors/placeholder_contact") is None
+
+
+def test_globaltimes_old_layout_article_is_read() -> None:
+    """The pre-2020 layout (sources.md 1.4): one ``div.span9.text-muted`` line holds byline,
+    source and time; it was not stored (no ``div.article_title``) and so requested on every crawl."""
+    article = parse(spider_for(GlobalTimesSpider), page("globaltimes", "/page/201908/1162795.shtml"))
+    assert article.title == (
+        "Tour guide surnamed Ma detained for photographing military facility for overseas contact"
+    )
+    assert article.published_at == datetime(2019, 8, 28, 13, 42, 26, tzinfo=BEIJING)
+    assert article.byline == "Zhang Hui"
+    assert article.section == "CHINA / SOCIETY"
+    assert article.text.startswith("A tour guide surnamed Ma was detained")
+    assert article.text.endswith("the national security hotline 12339.")
+    assert "Photo:" not in article.text
+    assert "border checkpoint" not in article.text  # the bare caption beside the picture
+
+
+def test_globaltimes_bare_caption_beside_a_picture_is_not_body_text(expected: dict[str, Any]) -> None:
+    for path in ("/page/202503/1330178.shtml", "/page/202503/1330299.shtml"):
+        article = parse(spider_for(GlobalTimesSpider), page("globaltimes", path))
+        want = entry(expected, "globaltimes", path)
+        assert " ".join(article.text.split()[:8]) == want["first_words"]
+        for noise in want["not_contains"]:
+            assert noise not in article.text
+
+
+def test_a_page_declared_gbk_whose_bytes_are_utf8_is_read_as_utf8() -> None:
+    """ "China鈥檚 state security" was stored: GB18030 decodes UTF-8 bytes without an error."""
+    spider = spider_for(GlobalTimesSpider)
+    response = page("globaltimes", "/page/202503/1330650.shtml", content_type="text/html; charset=gbk")
+    body = response.body.replace(b"surnamed Tang", "surnamed Tang \u2019s \u00a5".encode())
+    article = parse(spider, response.replace(body=body))
+    assert "surnamed Tang \u2019s \u00a5" in article.text
+    assert spider.crawler.stats.get_value("bulletin/redecoded/utf-8") == 1

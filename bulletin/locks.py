@@ -1,0 +1,44 @@
+"""Exclusive locks beside the archive (``<db>.<job>.lock``), so two processes never do one job twice."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from bulletin.errors import BulletinError
+
+
+class Busy(BulletinError):
+    """Another process holds the lock of this job on this archive."""
+
+
+@contextmanager
+def exclusive(db: Path, job: str, what: str, wait: float = 0.0) -> Iterator[None]:
+    """Hold ``<db>.<job>.lock`` while the block runs, waiting up to ``wait`` seconds for it.
+
+    filelock takes an OS lock that the kernel drops when the process dies, so a killed
+    holder never leaves a stale lock. ``what`` names the job in the refusal ("another
+    `bulletin extract` is already ... (pid N)").
+    """
+    path = Path(f"{db}.{job}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(path, timeout=wait, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        try:
+            holder = path.read_text(encoding="utf-8").strip() or "unknown pid"
+        except OSError:
+            holder = "unknown pid"
+        raise Busy(f"another {what} is already running on {db} ({holder}); wait for it to finish") from None
+    try:
+        with contextlib.suppress(OSError):
+            path.write_text(f"pid {os.getpid()}", encoding="utf-8")
+        yield
+    finally:
+        lock.release()
