@@ -100,4 +100,9 @@ def test_irrelevant_releases_are_not_requested_again_while_only_relevant(
     bulletin.run("crawl", "doj", "--only-relevant", "--refresh")
     with bulletin.store() as store:
         refreshed_run = store.run_stats(store.runs(1)[0]["id"])[0]
-    assert refreshed_run.requested == first.requested
+    # --refresh asks for every detail page again, passed-over ones included. (The first run
+    # may have asked for fewer: a release met in the API before its RSS link is not
+    # requested twice, and which comes first depends on the order callbacks run in.)
+    assert refreshed_run.skipped == 0
+    assert refreshed_run.requested >= first.requested
+    assert refreshed_run.requested > second.requested
