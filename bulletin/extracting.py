@@ -68,14 +68,17 @@ def _progress(
     count.seconds = time.monotonic() - start
 
 
-def extract_input(source: str, model: str | None, batch_size: int, stdin: IO[bytes], out: IO[str]) -> Count:
+def extract_input(
+    source: str, model: str | None, batch_size: int, stdin: IO[bytes], out: IO[str], processes: int = 1
+) -> Count:
     """Extract the articles of an input file and write their records as JSON Lines."""
     import nlp
 
     items = read_input(source, stdin)  # fails fast on a missing file, before the model loads
     pipeline = load_pipeline(model)
     count = Count()
-    for record in _progress(nlp.extract(pipeline, items, batch_size=batch_size), None, count):
+    records = nlp.extract(pipeline, items, batch_size=batch_size, n_process=processes)
+    for record in _progress(records, None, count):
         out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
     out.flush()
     return count
@@ -97,20 +100,22 @@ def extract_stored(
     redo: bool,
     on_progress: OnProgress | None = None,
     wait: float = 0.0,
+    processes: int = 1,
 ) -> Count:
     """Extract the stored articles the current pipeline version has not seen; store each record.
 
     Progress goes to ``on_progress`` when given, else to a log line every
     ``PROGRESS_SECONDS``. One extraction per archive at a time: a second one waits up to
     ``wait`` seconds for the first to finish (then does what is left), or is refused with
-    ``locks.Busy``, rather than redoing every article beside it.
+    ``locks.Busy``, rather than redoing every article beside it. ``processes`` > 1 runs the
+    pipeline in that many worker processes; this process alone writes the archive.
     """
     with exclusive(settings.db_path, "extract", "`bulletin extract`", wait):
-        return _extract_stored(settings, model, redo, on_progress)
+        return _extract_stored(settings, model, redo, on_progress, processes)
 
 
 def _extract_stored(
-    settings: Settings, model: str | None, redo: bool, on_progress: OnProgress | None
+    settings: Settings, model: str | None, redo: bool, on_progress: OnProgress | None, processes: int
 ) -> Count:
     import nlp
 
@@ -120,7 +125,7 @@ def _extract_stored(
         total = store.count_to_extract(nlp.PIPELINE_VERSION, redo)
         logger.info("%d articles to extract with pipeline %s", total, nlp.PIPELINE_VERSION)
         items = (_item(a) for a in store.articles_to_extract(nlp.PIPELINE_VERSION, redo))
-        records = nlp.extract(pipeline, items, batch_size=settings["nlp.batch_size"])
+        records = nlp.extract(pipeline, items, batch_size=settings["nlp.batch_size"], n_process=processes)
         for record in _progress(records, total, count, on_progress):
             article_id = int(record.id or 0)
             machine = record.to_json()

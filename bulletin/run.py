@@ -148,7 +148,9 @@ def _extract(settings: Settings, problems: list[str]) -> int:
     try:
         # A `bulletin extract` running beside the run is waited for: it does the same work.
         wait = float(settings["schedule.run_timeout_minutes"]) * 60
-        return extract_stored(settings, model, redo=False, wait=wait).done
+        return extract_stored(
+            settings, model, redo=False, wait=wait, processes=settings["nlp.processes"]
+        ).done
     except BulletinError as exc:
         problems.append(f"extraction failed: {exc}")
         return 0

@@ -255,8 +255,14 @@ def _stages(doc: Doc, text: str, published: str | None, noise: list[tuple[int, i
     return tuple(best[label] for label in STAGES if label in best)
 
 
-def extract(nlp: Language, items: Iterable[dict[str, Any]], batch_size: int = 32) -> Iterator[Extraction]:
+def extract(
+    nlp: Language, items: Iterable[dict[str, Any]], batch_size: int = 32, n_process: int = 1
+) -> Iterator[Extraction]:
     """Yield one Extraction per item, in order, streaming through nlp.pipe.
+
+    ``n_process`` > 1 runs the pipeline in that many worker processes (spaCy's own
+    multiprocessing: docs come back serialised, span groups and user data included), for
+    the same records in the same order.
 
     Items are dicts with "text" and optional "id", "url", "title", "published". Unusable
     items (no text, over nlp.max_length) and docs a component failed on are logged and
@@ -271,7 +277,7 @@ def extract(nlp: Language, items: Iterable[dict[str, Any]], batch_size: int = 32
             yield text, (index, ok)
 
     expected = 0
-    for doc, (index, ok) in nlp.pipe(feed(), as_tuples=True, batch_size=batch_size):
+    for doc, (index, ok) in nlp.pipe(feed(), as_tuples=True, batch_size=batch_size, n_process=n_process):
         while expected < index:
             yield _empty(pending.pop(expected))
             expected += 1

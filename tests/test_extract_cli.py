@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bulletin.cli import cli
@@ -120,3 +121,48 @@ def test_unreadable_input_is_a_one_line_error(tmp_path: Path) -> None:
         result.output.strip()
         == f"bulletin: error: {tmp_path / 'missing.txt'}: cannot read: No such file or directory"
     )
+
+
+@pytest.mark.slow
+def test_worker_processes_give_the_same_records(tmp_path: Path) -> None:
+    """--processes 2 (spaCy's n_process) changes the speed, not one byte of the records."""
+    source = FIXTURES / "final" / "input.jsonl"
+    env = {"BULLETIN_CONFIG": "", "BULLETIN_DB": None}
+    outs = []
+    for processes in ("1", "2"):
+        result = CliRunner().invoke(
+            cli, ["extract", "--input", str(source), "--processes", processes], env=env
+        )
+        assert result.exit_code == 0, result.stderr
+        outs.append(result.stdout)
+    assert outs[0] == outs[1]
+    assert len(outs[0].splitlines()) == len(source.read_text(encoding="utf-8").splitlines())
+
+    db = tmp_path / "a.db"
+    with Store.open(db) as store:
+        for n, line in enumerate(source.read_text(encoding="utf-8").splitlines()[:8]):
+            item = json.loads(line)
+            article = Article(
+                source="test",
+                url=f"https://example.org/{n}",
+                title=item.get("title") or f"article {n}",
+                text=item["text"],
+                fetched_at=datetime(2026, 11, 1, tzinfo=UTC),
+            )
+            store.save_article(article, run_id=None, sig=None)
+    stored = []
+    for processes in ("2", "1"):
+        result = CliRunner().invoke(
+            cli, ["--db", str(db), "extract", "--redo", "--processes", processes], env=env
+        )
+        assert result.exit_code == 0, result.stderr
+        with Store.open(db) as store:
+            stored.append([store.extraction(i) for i in range(1, 9)])
+    assert stored[0] == stored[1]
+    assert all(record is not None for record in stored[0])
+
+
+def test_processes_out_of_range_is_refused() -> None:
+    result = CliRunner().invoke(cli, ["extract", "--input", "-", "--processes", "0"], input="")
+    assert result.exit_code == 2
+    assert "--processes" in result.stderr
