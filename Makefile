@@ -32,7 +32,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-## bench: the four benchmarks (crawl, extract, digest, cases), each against a bare baseline
+## bench: the benchmarks (crawl, extract, digest, cases, review, scale), each against a bare baseline
 bench: $(INSTALLED)
 	$(PY) bench/crawl.py
 	$(PY) bench/extract.py
