@@ -153,6 +153,8 @@ class TacticFilter:
                 )
             if excluded[key] or self._clause_excluded(sent, span) or not self._in_context(sent, span):
                 continue
+            if _negated(span):
+                continue  # "did not receive any money", "denied being paid": not the tactic
             if span.id_ == "subject_actor" and not any(
                 sent.start_char <= m.start_char and m.end_char <= span.start_char for m in mentions
             ):
@@ -224,6 +226,32 @@ class TacticFilter:
         right = min((m.start() for m in cuts if m.start() >= end), default=len(text))
         clause = text[left:right]
         return any(rx.search(clause) for rx in rows)
+
+
+# Verbs that deny what their clause says ("denied receiving money", "refused the payment").
+_DENIAL_LEMMAS = frozenset({"deny", "refuse", "reject", "decline"})
+
+
+def _negated(span: Span) -> bool:
+    """Whether the parse negates the cue: a ``neg`` ("not", "never") on the verb that governs
+    it, "no" as the determiner of its noun ("no money"), or a verb of denial above it."""
+    verb = span.root
+    for _ in range(3):
+        if verb.pos_ in ("VERB", "AUX") or verb.head is verb:
+            break
+        verb = verb.head
+    if any(child.dep_ == "neg" or child.lower_ == "never" for child in verb.children):
+        return True
+    if any(child.lower_ == "no" and child.dep_ == "det" for token in span for child in token.children):
+        return True
+    above = verb
+    for _ in range(2):
+        if above.head is above:
+            break
+        above = above.head
+        if above.lemma_.lower() in _DENIAL_LEMMAS:
+            return True
+    return verb.lemma_.lower() in _DENIAL_LEMMAS
 
 
 @lru_cache(maxsize=4)

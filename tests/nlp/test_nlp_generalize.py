@@ -395,3 +395,41 @@ def test_cover_stories_and_outside_photos_are_not_other_tactics(real_nlp: Langua
         "samples to a foreign institute under the banner of a joint research project.",
     )
     assert "false_identity" not in _tactics(record)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Karl Brenner was jailed for four years for spying. Brenner said he never received any money "
+        "from the agents and passed the plans out of conviction.",
+        "A clerk surnamed Deng was sentenced to five years for leaking secrets. Deng did not accept "
+        "payment for the documents, the court found.",
+        "Omar Haddad was convicted of acting as a foreign agent. Haddad denied receiving cash from "
+        "his contact.",
+    ],
+)
+def test_a_denied_payment_is_no_financial_inducement(real_nlp: Language, sentence: str) -> None:
+    assert "financial_inducement" not in _tactics(_one(real_nlp, sentence))
+
+
+def test_corruption_and_tip_rewards_are_no_financial_inducement(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "Former vice-minister Gao Ping was sentenced to life for accepting bribes, abuse of power "
+        "and illegally obtaining state secrets. Gao took bribes worth 40 million yuan.",
+    )
+    assert "financial_inducement" not in _tactics(record)
+    record = _one(
+        real_nlp,
+        "Police issued a wanted notice for three foreign hackers accused of attacking the games' "
+        "systems. Anyone who provides clues leading to their arrest will receive a reward of "
+        "20,000 yuan.",
+    )
+    assert "financial_inducement" not in _tactics(record)
+    # Money a handler does pay is still the tactic.
+    record = _one(
+        real_nlp,
+        "A technician surnamed Lu was sentenced to six years for espionage. His handler paid him "
+        "30,000 yuan for each batch of documents.",
+    )
+    assert "financial_inducement" in _tactics(record)
