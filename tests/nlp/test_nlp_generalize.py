@@ -421,6 +421,13 @@ def test_corruption_and_tip_rewards_are_no_financial_inducement(real_nlp: Langua
     assert "financial_inducement" not in _tactics(record)
     record = _one(
         real_nlp,
+        "A former party chief surnamed Ren was jailed for life. The court said the bribes Ren took "
+        "were huge, and that he had illegally obtained state secrets; the case also involved "
+        "3 million dollars in bribes and insider trading.",
+    )
+    assert "financial_inducement" not in _tactics(record)
+    record = _one(
+        real_nlp,
         "Police issued a wanted notice for three foreign hackers accused of attacking the games' "
         "systems. Anyone who provides clues leading to their arrest will receive a reward of "
         "20,000 yuan.",
