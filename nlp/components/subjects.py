@@ -344,7 +344,10 @@ class SubjectFinder:
         found = self._candidates(doc, noise)
         if not found:
             return [], [], []
-        clusters = self._cluster(found)
+        # Things the model tags PERSON ("Hong Kong-born", "Sgt", "Fengrui Law Firm") are no one.
+        clusters = [c for c in self._cluster(found) if not self._thing(c.name)]
+        if not clusters:
+            return [], [], []
         self._more_mentions(text, clusters, noise)
         for cluster in clusters:
             best = max(cluster.mentions, key=lambda m: (len(m.name.split()), -m.start))
@@ -376,6 +379,11 @@ class SubjectFinder:
             if c not in subjects and not c.official and not c.handler and self._person_like(c.name)
         ]
         return subjects, self._resolve(doc, subjects, noise), others
+
+    def _thing(self, name: str) -> bool:
+        """A name with a word (or hyphenated part) of the non-person lexicon: not a person."""
+        parts = [p.casefold().strip(".,'") for w in name.split() for p in w.split("-")]
+        return any(p in self.non_person_words for p in parts)
 
     def _person_like(self, name: str) -> bool:
         """A name that reads as a person's: two to four capitalised words, none a common noun

@@ -440,3 +440,15 @@ def test_corruption_and_tip_rewards_are_no_financial_inducement(real_nlp: Langua
         "30,000 yuan for each batch of documents.",
     )
     assert "financial_inducement" in _tactics(record)
+
+
+def test_things_the_model_tags_person_are_no_subjects(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "A Hong Kong-born engineer, Kelvin Tam, was sentenced to nine years in prison for spying for "
+        "China, the court said. Tam, a Hong Kong-born naturalised citizen, had worked for the navy.",
+    )
+    subjects = {s.casefold() for s in record["subjects"]}
+    assert "kelvin tam" in subjects
+    assert not any("born" in s for s in subjects)
+    assert all("born" not in (p.get("person") or "").casefold() for p in record["penalties"])
