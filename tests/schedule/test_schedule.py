@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +66,13 @@ def _move_clock_back(settings: Settings, trigger: CronTrigger, missed_at: dateti
 
 
 def test_a_run_missed_while_off_runs_once_on_start(settings: Settings) -> None:
-    trigger = CronTrigger.from_crontab("0 7 * * *", timezone="UTC")
-    now = datetime.now(trigger.timezone)
-    # Three days off: three 07:00 runs missed; the last one is within the 6-hour grace.
-    _move_clock_back(settings, trigger, now - timedelta(days=2, hours=2))
+    # A daily run two hours before now, whatever the time of day the test runs at (a fixed
+    # 07:00 made it fail every afternoon, when the last 07:00 was beyond the grace).
+    now = datetime.now(UTC)
+    due = now - timedelta(hours=2)
+    trigger = CronTrigger(hour=due.hour, minute=due.minute, timezone="UTC")
+    # Three days off: three daily runs missed; the last one is within the 6-hour grace.
+    _move_clock_back(settings, trigger, due.replace(second=0, microsecond=0) - timedelta(days=2))
     scheduler = build_scheduler(settings, trigger=trigger, runner=RUNNER)
     stored = scheduler.get_job(JOB_ID)
     assert stored.next_run_time < now  # the restart kept the pending (missed) run
