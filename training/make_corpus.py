@@ -21,21 +21,10 @@ from typing import Any
 import spacy
 from spacy.tokens import DocBin
 
+from nlp.docbin import TACTIC_LABELS as TACTICS
+
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ("articles", "holdout", "blind", "corpus-dev")
-TACTICS = (
-    "financial_inducement",
-    "emotional_manipulation",
-    "blackmail_coercion",
-    "contract_packaging",
-    "project_collaboration",
-    "online_approach",
-    "false_identity",
-    "insider_exploitation",
-    "covert_communication",
-    "proxy_recruitment",
-    "voluntary_offer",
-)
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
