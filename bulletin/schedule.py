@@ -15,10 +15,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import logging
-import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -35,10 +33,9 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
-from filelock import FileLock, Timeout
 
 from bulletin.config import Settings
-from bulletin.errors import BulletinError
+from bulletin.locks import exclusive
 from bulletin.periods import key_day
 from bulletin.recovery import recover
 from bulletin.store import Store, utcnow
@@ -89,30 +86,10 @@ def scheduled_run(
 
 @contextmanager
 def scheduler_lock(db: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``<db>.scheduler.lock`` or refuse to start.
-
-    filelock takes an OS lock (flock on Unix, msvcrt on Windows) that the kernel drops
-    when the process dies, so a crash never leaves a stale lock behind. The holder's pid
-    is written into the file for the refusal message; that part is best effort.
-    """
-    path = Path(str(db) + ".scheduler.lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # thread_local=False: the lock belongs to the process (a scheduler), not to a thread.
-    lock = FileLock(path, timeout=0, thread_local=False)
-    try:
-        lock.acquire()
-    except Timeout:
-        try:
-            holder = path.read_text(encoding="utf-8").strip() or "unknown pid"
-        except OSError:
-            holder = "unknown pid"
-        raise BulletinError(f"another scheduler is already running on {db} ({holder})") from None
-    try:
-        with contextlib.suppress(OSError):  # a platform that forbids writing a locked file
-            path.write_text(f"pid {os.getpid()}", encoding="utf-8")
+    """Hold ``<db>.scheduler.lock`` or refuse to start (``bulletin.locks.exclusive``: an OS
+    lock the kernel drops when the process dies, so a crash never leaves a stale lock)."""
+    with exclusive(db, "scheduler", "scheduler"):
         yield
-    finally:
-        lock.release()
 
 
 def build_scheduler(
