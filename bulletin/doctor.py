@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bulletin.config import Settings, SourceConfig
+from bulletin.database import is_url, shown
 from bulletin.errors import BulletinError
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
@@ -34,7 +35,7 @@ def run_checks(settings: Settings, model: str | None, timeout: float) -> Iterato
     """Every check, in the order shown; each is yielded as soon as it is done."""
     yield check_config(settings)
     yield check_model(model)
-    yield check_archive(settings.db_path)
+    yield check_archive(settings.db)
     yield from check_sources(settings, timeout)
     yield check_smtp(settings, timeout)
 
@@ -60,10 +61,24 @@ def check_model(model: str | None) -> Check:
     )
 
 
-def check_archive(path: Path) -> Check:
+def check_archive(target: str | Path) -> Check:
     from bulletin.store import archive_status, check_writable
 
-    what = f"archive {path}"
+    what = f"archive {shown(target)}"
+    if is_url(target):
+        try:
+            version, latest = archive_status(str(target))
+            check_writable(str(target))
+        except BulletinError as exc:
+            return Check(FAIL, what, str(exc).removeprefix(f"{shown(target)}: "))
+        if version == 0:
+            return Check(
+                WARN,
+                what,
+                "PostgreSQL reachable and writable; no archive yet, the first `bulletin crawl` creates it",
+            )
+        return _version_check(what, version, latest)
+    path = Path(target)
     if not path.exists():
         folder = next((p for p in path.parents if p.exists()), Path())
         if not os.access(folder, os.W_OK):
@@ -74,6 +89,10 @@ def check_archive(path: Path) -> Check:
         check_writable(path)
     except BulletinError as exc:
         return Check(FAIL, what, str(exc).removeprefix(f"{path}: "))
+    return _version_check(what, version, latest)
+
+
+def _version_check(what: str, version: int, latest: int) -> Check:
     if version > latest:
         return Check(FAIL, what, f"schema version {version} is newer than this program ({latest})")
     if version < latest:

@@ -110,7 +110,7 @@ def extract_stored(
     ``locks.Busy``, rather than redoing every article beside it. ``processes`` > 1 runs the
     pipeline in that many worker processes; this process alone writes the archive.
     """
-    with exclusive(settings.db_path, "extract", "`bulletin extract`", wait):
+    with exclusive(settings.db, "extract", "`bulletin extract`", wait):
         return _extract_stored(settings, model, redo, on_progress, processes)
 
 
@@ -121,7 +121,7 @@ def _extract_stored(
 
     pipeline = load_pipeline(model)
     count = Count()
-    with Store.open(settings.db_path) as store:
+    with Store.open(settings.db) as store:
         total = store.count_to_extract(nlp.PIPELINE_VERSION, redo)
         logger.info("%d articles to extract with pipeline %s", total, nlp.PIPELINE_VERSION)
         items = (_item(a) for a in store.articles_to_extract(nlp.PIPELINE_VERSION, redo))
@@ -138,6 +138,69 @@ def _extract_stored(
             "they are kept, and listed under status 'conflicts' in `bulletin review`",
             count.conflicts,
         )
+    return count
+
+
+@dataclass
+class WorkerCount(Count):
+    batches: int = 0
+
+
+def work_extract(
+    settings: Settings,
+    model: str | None,
+    worker: str,
+    lease: float,
+    idle: float = 0.0,
+    poll: float = 1.0,
+    stop: Callable[[], bool] = lambda: False,
+) -> WorkerCount:
+    """Claim pending articles a batch at a time, extract them and store each record.
+
+    Any number of these run beside each other, on any machines sharing the archive
+    (``Store.claim_extractions``): none extracts an article another holds. A claim lasts
+    ``lease`` seconds; a worker that dies leaves its batch to expire, and the next claim
+    after that takes it over. The worker stops once nothing is left to extract and no live
+    claim could come back, after waiting ``idle`` seconds more for new articles (a crawl
+    still running beside it), or when ``stop()`` says so.
+    """
+    import nlp
+
+    pipeline = load_pipeline(model)
+    count = WorkerCount()
+    start = time.monotonic()
+    batch_size = settings["nlp.batch_size"]
+    with Store.open(settings.db) as store:
+        idle_since: float | None = None
+        while not stop():
+            batch = store.claim_extractions(nlp.PIPELINE_VERSION, worker, batch_size, lease)
+            if not batch:
+                if store.live_claims():  # another worker's batch: finished, or back when it expires
+                    idle_since = None
+                else:
+                    idle_since = idle_since or time.monotonic()
+                    if time.monotonic() - idle_since >= idle:
+                        break
+                time.sleep(poll)
+                continue
+            idle_since = None
+            count.batches += 1
+            for record in nlp.extract(pipeline, (_item(a) for a in batch), batch_size=batch_size):
+                article_id = int(record.id or 0)
+                machine = record.to_json()
+                store.save_extraction(article_id, nlp.PIPELINE_VERSION, machine)
+                if store.has_corrections(article_id):
+                    _recheck(store, article_id, machine, count)
+                store.release_claim(article_id, worker)
+                count.done += 1
+                count.relevant += bool(record.relevant)
+            logger.info(
+                "worker %s: %d extracted (%.1f articles/s)",
+                worker,
+                count.done,
+                count.done / (time.monotonic() - start),
+            )
+    count.seconds = time.monotonic() - start
     return count
 
 

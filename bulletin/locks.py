@@ -1,4 +1,9 @@
-"""Exclusive locks beside the archive (``<db>.<job>.lock``), so two processes never do one job twice."""
+"""Exclusive locks per archive and job, so two processes never do one job twice.
+
+Beside a SQLite archive they are files (``<db>.<job>.lock``); on a PostgreSQL archive they are
+session advisory locks in the database itself (``bulletin.database.advisory_lock``), so two
+machines sharing it are kept apart too.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from bulletin.database import advisory_lock, is_url
 from bulletin.errors import BulletinError
 
 
@@ -18,13 +24,19 @@ class Busy(BulletinError):
 
 
 @contextmanager
-def exclusive(db: Path, job: str, what: str, wait: float = 0.0) -> Iterator[None]:
+def exclusive(db: str | Path, job: str, what: str, wait: float = 0.0) -> Iterator[None]:
     """Hold ``<db>.<job>.lock`` while the block runs, waiting up to ``wait`` seconds for it.
+
+    A PostgreSQL ``db`` (a URL) takes the advisory lock of ``job`` in that database instead.
 
     filelock takes an OS lock that the kernel drops when the process dies, so a killed
     holder never leaves a stale lock. ``what`` names the job in the refusal ("another
     `bulletin extract` is already ... (pid N)").
     """
+    if is_url(db):
+        with advisory_lock(str(db), job, what, wait):
+            yield
+        return
     path = Path(f"{db}.{job}.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(path, timeout=wait, thread_local=False)

@@ -57,7 +57,7 @@ def run_pipeline(
     now = now or utcnow()
     stop = stop or threading.Event()
     period = period_for(period_kind, settings["digest.timezone"], now, day)
-    with Store.open(settings.db_path) as store:
+    with Store.open(settings.db) as store:
         recover(store)  # runs whose process died must not stay "running", nor their crawls run on
         result = RunResult(store.start_pipeline_run(trigger, period.key), "running", period)
     logger.info("run %d: %s digest for %s", result.run_id, period.kind, period.label)
@@ -76,7 +76,7 @@ def run_pipeline(
         result.problems.append(f"run failed: {exc}")
         result.status = "failed"
     finally:
-        with Store.open(settings.db_path) as store:
+        with Store.open(settings.db) as store:
             store.finish_pipeline_run(
                 result.run_id,
                 result.status,
@@ -93,15 +93,15 @@ def _crawl(
     settings: Settings, stop: threading.Event, problems: list[str], pipeline_run: int
 ) -> tuple[int | None, list[str]]:
     """Crawl every enabled source in a child process; return its crawl run and the failed sources."""
-    with Store.open(settings.db_path) as store:
+    with Store.open(settings.db) as store:
         before = store.runs(1)
     command = [sys.executable, "-m", "bulletin", "-q"]
     for path in settings.files:
         command += ["--config", path]
-    command += ["--db", str(settings.db_path), "crawl"]
+    command += ["--db", str(settings.db), "crawl"]
     # The crawl's summary table goes to stderr with the logs: stdout is for the digest paths.
     child = subprocess.Popen(command, stdout=sys.stderr)  # noqa: S603 (our interpreter, our arguments)
-    with Store.open(settings.db_path) as store:
+    with Store.open(settings.db) as store:
         # If this process dies now, the next start finds the child by this and stops it.
         store.set_pipeline_crawl(pipeline_run, owner_of(child.pid))
     limit = float(settings["schedule.run_timeout_minutes"]) * 60
@@ -119,7 +119,7 @@ def _crawl(
             break
         stop.wait(1.0)
         waited += 1.0
-    with Store.open(settings.db_path) as store:
+    with Store.open(settings.db) as store:
         after = store.runs(1)
         if not after or (before and after[0]["id"] == before[0]["id"]):
             problems.append(f"crawl did not start (exit code {child.returncode})")
@@ -161,7 +161,7 @@ def _link(settings: Settings, problems: list[str]) -> None:
     from bulletin.cases import relink
 
     try:
-        with Store.open(settings.db_path) as store:
+        with Store.open(settings.db) as store:
             relink(store)
     except BulletinError as exc:
         problems.append(f"case linking failed: {exc}")
@@ -177,7 +177,7 @@ def _digest(
 ) -> None:
     from bulletin.digesting import build_digest, build_feed, send_digest, write_digest
 
-    with Store.open(settings.db_path) as store:
+    with Store.open(settings.db) as store:
         # Built now, after the crawl (not at the run's start): its arrival window must end
         # after what this run stored.
         digest = build_digest(store, period, failed, utcnow(), near_line=settings["digest.near_line"])

@@ -35,6 +35,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from bulletin.config import Settings
+from bulletin.database import is_url, sqlalchemy_url
 from bulletin.locks import exclusive
 from bulletin.periods import key_day
 from bulletin.recovery import recover
@@ -84,10 +85,16 @@ def scheduled_run(
     logger.info("scheduled run %s: %s", getattr(result, "run_id", "?"), getattr(result, "status", result))
 
 
+def job_store_url(db: str) -> str:
+    """The SQLAlchemy URL of APScheduler's job store: the archive's own database."""
+    return sqlalchemy_url(db) if is_url(db) else f"sqlite:///{db}"
+
+
 @contextmanager
-def scheduler_lock(db: Path) -> Iterator[None]:
-    """Hold ``<db>.scheduler.lock`` or refuse to start (``bulletin.locks.exclusive``: an OS
-    lock the kernel drops when the process dies, so a crash never leaves a stale lock)."""
+def scheduler_lock(db: str | Path) -> Iterator[None]:
+    """Hold the scheduler's lock on this archive or refuse to start (``bulletin.locks.exclusive``:
+    ``<db>.scheduler.lock``, or an advisory lock on PostgreSQL; the holder's death drops it,
+    so a crash never leaves a stale lock)."""
     with exclusive(db, "scheduler", "scheduler"):
         yield
 
@@ -106,10 +113,10 @@ def build_scheduler(
     """
     # The archive first: a foreign or newer file is refused before the job store writes
     # its table into it, and a new one is created as ours.
-    Store.open(settings.db_path).close()
+    Store.open(settings.db).close()
     grace = int(float(settings["schedule.misfire_grace_hours"]) * 3600)
     scheduler = _Scheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{settings.db_path}")},
+        jobstores={"default": SQLAlchemyJobStore(url=job_store_url(settings.db))},
         # One worker: a run made up after a crash and the regular run queue, never overlap.
         executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
@@ -142,7 +149,7 @@ def make_up(
     """Close the runs whose process died, then queue one run of each scheduled period that
     was abandoned within the misfire grace and never completed since; return those periods."""
     grace = timedelta(hours=float(settings["schedule.misfire_grace_hours"]))
-    with Store.open(settings.db_path) as store:
+    with Store.open(settings.db) as store:
         recover(store)
         periods = store.abandoned_periods("schedule", utcnow() - grace)
     for period in periods:
@@ -172,7 +179,7 @@ def serve(
     ``trigger`` replaces the cron of the settings (tests).
     """
     stop = stop or STOPPING
-    with scheduler_lock(settings.db_path):
+    with scheduler_lock(settings.db):
         scheduler = build_scheduler(settings, trigger=trigger, send=send)
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())

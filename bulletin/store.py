@@ -1,9 +1,12 @@
-"""The archive: the only module that speaks SQL. SQLite (stdlib sqlite3, WAL) with versioned migrations.
+"""The archive: the only module that speaks SQL, with versioned migrations.
+
+SQLite (a file: stdlib sqlite3, WAL) is the default; a ``postgresql://`` URL opens a
+PostgreSQL archive instead. Every statement is written once, in ``?`` style and in SQL both
+accept (``INSERT … ON CONFLICT``, ``RETURNING``, window functions); ``bulletin.database``
+holds what differs (connections, the write lock, the migrations' column types).
 
 Everything that writes commits before it returns, so a process killed at any moment
-loses nothing it already reported stored. The SQL sticks to what PostgreSQL also
-accepts (``INSERT … ON CONFLICT``, ``RETURNING``), apart from the parameter style and
-the PRAGMAs in ``_check_archive`` and ``_configure``, so a second backend can reuse the statements.
+loses nothing it already reported stored.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bulletin import database
 from bulletin.corrections import Correction, confirmed, queue_fields
 from bulletin.corrections import apply as apply_corrections
 from bulletin.errors import StaleReviewError, StoreError
@@ -262,6 +266,19 @@ MIGRATIONS: list[str] = [
     ALTER TABLE digest_ledger ADD COLUMN status TEXT NOT NULL DEFAULT 'sent';
     ALTER TABLE crawl_run_sources ADD COLUMN redecoded TEXT NOT NULL DEFAULT '{}';
     """,
+    # 9: parallel extraction (issue 11): the articles a `bulletin worker extract` process has
+    # claimed, until when. A claim is deleted once its record is stored; a worker that dies
+    # leaves its claims to expire, and the next worker to look takes them over.
+    """
+    CREATE TABLE extraction_claims (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        pipeline_version TEXT NOT NULL,
+        worker TEXT NOT NULL,
+        claimed_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX extraction_claims_expiry ON extraction_claims(expires_at);
+    """,
 ]
 
 _CASE_SELECT = (
@@ -307,16 +324,19 @@ def _utc(moment: datetime) -> str:
 
 
 class Store:
-    """The archive. Open with ``Store.open(path)``; ``":memory:"`` works for tests.
+    """The archive. Open with ``Store.open(path or URL)``; ``":memory:"`` works for tests.
 
     ``clock`` gives the times recorded about articles (first stored, updated, extracted),
-    which decide the digest they belong to; tests inject one.
+    which decide the digest they belong to; tests inject one. ``conn`` is a
+    ``sqlite3.Connection`` or, for PostgreSQL, a ``database.PostgresConnection`` with the
+    same ``execute``; ``path`` is the file or the URL with its password masked.
     """
 
-    def __init__(self, conn: sqlite3.Connection, path: str, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, conn: Any, path: str, clock: Callable[[], datetime] = utcnow):
         self.conn = conn
         self.path = path
         self.clock = clock
+        self.postgres = isinstance(conn, database.PostgresConnection)
 
     @classmethod
     def open(cls, path: str | Path, create: bool = True, clock: Callable[[], datetime] = utcnow) -> Store:
@@ -327,6 +347,8 @@ class Store:
         hides a wrong ``--config`` or ``--db``. ``clock`` is injected by tests.
         """
         path = str(path)
+        if database.is_url(path):
+            return cls._open_postgres(path, create, clock)
         if not create and path != ":memory:" and not Path(path).expanduser().is_file():
             raise StoreError(
                 f"{path}: no archive there yet (run `bulletin crawl` to create it, "
@@ -358,6 +380,30 @@ class Store:
             raise
         return store
 
+    @classmethod
+    def _open_postgres(cls, url: str, create: bool, clock: Callable[[], datetime]) -> Store:
+        conn = database.connect_postgres(url)
+        try:
+            tables = database.postgres_tables(conn)
+            label = database.shown(url)
+            if not create and "schema_migrations" not in tables:
+                raise StoreError(
+                    f"{label}: no archive there yet (run `bulletin crawl` to create it, "
+                    "or pass the --config/--db of an existing one)"
+                )
+            if tables and ("schema_migrations" not in tables or not tables <= _OUR_TABLES):
+                raise StoreError(
+                    f"{label}: not a Bulletin Watch archive (its schema holds other tables: "
+                    f"{', '.join(sorted(tables - _OUR_TABLES)[:5])}); nothing was changed; "
+                    "pass the URL of an empty database or schema"
+                )
+            store = cls(conn, label, clock)
+            store.migrate()
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
     def close(self) -> None:
         self.conn.close()
 
@@ -368,12 +414,18 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, lock: bool = True) -> Iterator[Any]:
         """One write transaction, committed on success and rolled back on error.
 
         IMMEDIATE takes the write lock up front, so two crawlers on one file queue
-        instead of failing half-way with "database is locked".
+        instead of failing half-way with "database is locked"; on PostgreSQL an advisory
+        lock does the same (``database.PostgresConnection.transaction``), unless ``lock``
+        is False: the statements then rely on row locks (claiming extraction work).
         """
+        if self.postgres:
+            with self.conn.transaction(lock=lock):
+                yield self.conn
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
@@ -385,6 +437,11 @@ class Store:
     # -- schema -----------------------------------------------------------------------
 
     @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return "postgresql" if self.postgres else "sqlite"
+
+    @property
     def schema_version(self) -> int:
         row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
         return int(row[0] or 0)
@@ -392,7 +449,7 @@ class Store:
     def _mark(self) -> None:
         """Stamp the file as ours: ``application_id`` (what `file` and other tools read) and
         ``user_version`` = the schema version. Written only when they differ."""
-        if self.path == ":memory:":
+        if self.path == ":memory:" or self.postgres:
             return
         version = self.schema_version
         try:
@@ -403,11 +460,19 @@ class Store:
         except sqlite3.OperationalError as exc:  # a read-only copy of an older archive: read it as it is
             logger.debug("%s: not marked as an archive (%s)", self.path, exc)
 
+    def _ddl(self, statement: str) -> str:
+        return database.postgres_ddl(statement) if self.postgres else statement
+
     def migrate(self) -> None:
-        self.conn.execute(
+        create = self._ddl(
             "CREATE TABLE IF NOT EXISTS schema_migrations"
             " (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
+        if self.postgres:  # two processes creating it at once would collide: under the write lock
+            with self.transaction():
+                self.conn.execute(create)
+        else:
+            self.conn.execute(create)
         current = self.schema_version
         if current > len(MIGRATIONS):
             raise StoreError(
@@ -421,7 +486,7 @@ class Store:
                 if self.schema_version >= version:
                     continue
                 for statement in filter(str.strip, script.split(";")):
-                    self.conn.execute(statement)
+                    self.conn.execute(self._ddl(statement))
                 self.conn.execute(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                     (version, _iso(utcnow())),
@@ -455,7 +520,7 @@ class Store:
                 "UPDATE crawl_runs SET finished_at = ?, status = ? WHERE id = ? AND status = 'running'",
                 (_iso(utcnow()), status, run_id),
             )
-            return cur.rowcount > 0
+            return bool(cur.rowcount > 0)
 
     def finish_run(self, run_id: int, status: str = "finished") -> None:
         with self.transaction():
@@ -769,6 +834,66 @@ class Store:
             ).fetchone()[0]
         )
 
+    def claim_extractions(self, version: str, worker: str, limit: int, lease: float) -> list[Article]:
+        """Claim up to ``limit`` articles ``version`` has not extracted, for ``lease`` seconds.
+
+        An article claimed by another worker is left alone until that claim expires (its
+        worker died, or is stuck), then taken over. Claims are rows of their own, so many
+        workers on many machines share the work without doing any twice: on PostgreSQL the
+        candidates are locked ``FOR UPDATE SKIP LOCKED`` (two claimers pass each other by
+        instead of queueing) and the upsert only takes a claim that is free or expired,
+        re-checked under its row lock; on SQLite the write lock serialises the claimers.
+        """
+        now = utcnow()
+        expires = now + timedelta(seconds=lease)
+        skip_locked = " FOR UPDATE OF a SKIP LOCKED" if self.postgres else ""
+        with self.transaction(lock=False):
+            rows = self.conn.execute(
+                "SELECT a.id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM extractions e"
+                " WHERE e.article_id = a.id AND e.pipeline_version = ?)"
+                " AND NOT EXISTS (SELECT 1 FROM extraction_claims c WHERE c.article_id = a.id"
+                " AND c.expires_at > ?) ORDER BY a.id LIMIT ?" + skip_locked,
+                (version, _utc(now), limit),
+            ).fetchall()
+            claimed = []
+            for row in rows:
+                taken = self.conn.execute(
+                    """
+                    INSERT INTO extraction_claims
+                        (article_id, pipeline_version, worker, claimed_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (article_id) DO UPDATE SET
+                        pipeline_version = excluded.pipeline_version, worker = excluded.worker,
+                        claimed_at = excluded.claimed_at, expires_at = excluded.expires_at
+                    WHERE extraction_claims.expires_at <= excluded.claimed_at
+                    RETURNING article_id
+                    """,
+                    (row[0], version, worker, _utc(now), _utc(expires)),
+                ).fetchone()
+                if taken is not None:
+                    claimed.append(int(taken[0]))
+        if not claimed:
+            return []
+        marks = ", ".join("?" * len(claimed))
+        found = self.conn.execute(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks}) ORDER BY id", claimed
+        ).fetchall()
+        return [_article(row) for row in found]
+
+    def release_claim(self, article_id: int, worker: str) -> None:
+        """Drop ``worker``'s claim on an article (its record is stored, or it gives the article up)."""
+        with self.transaction(lock=False):
+            self.conn.execute(
+                "DELETE FROM extraction_claims WHERE article_id = ? AND worker = ?", (article_id, worker)
+            )
+
+    def live_claims(self) -> int:
+        """Claims not yet expired, by any worker: work that may still come back if its worker died."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM extraction_claims WHERE expires_at > ?", (_utc(utcnow()),)
+        ).fetchone()
+        return int(row[0])
+
     def save_extraction(self, article_id: int, version: str, record: dict[str, Any]) -> None:
         """Store (or replace) an article's extraction record and commit.
 
@@ -974,7 +1099,8 @@ class Store:
             where.append("e.published_day <= ?")
             params.append(query.until.isoformat())
         if query.tactic:
-            where.append("instr(' ' || coalesce(e.tactic_labels, '') || ' ', ?) > 0")
+            position = "strpos" if self.postgres else "instr"
+            where.append(f"{position}(' ' || coalesce(e.tactic_labels, '') || ' ', ?) > 0")
             params.append(f" {query.tactic} ")
         if query.subject:
             where.append("lower(coalesce(e.subject_names, '')) LIKE ? ESCAPE '\\'")
@@ -991,7 +1117,8 @@ class Store:
         rows = self.conn.execute(
             "SELECT a.id, a.source, a.title, a.published_at, e.relevant, e.relevance, e.review_priority,"
             " e.tactic_labels, e.subject_names, r.status, r.conflicts, r.reviewer"
-            " FROM extractions e INDEXED BY extractions_queue JOIN articles a ON a.id = e.article_id"
+            + (" FROM extractions e" if self.postgres else " FROM extractions e INDEXED BY extractions_queue")
+            + " JOIN articles a ON a.id = e.article_id"
             " LEFT JOIN reviews r ON r.article_id = e.article_id"
             + sql_where
             + " ORDER BY e.story_lead, e.reviewed, e.queue_key LIMIT ? OFFSET ?",
@@ -1055,7 +1182,7 @@ class Store:
                 min(a.first_stored_at) AS first_stored, max(a.first_stored_at) AS last_stored,
                 max(a.updated_at) AS updated
             FROM articles a GROUP BY a.story_id
-            HAVING moment >= ? AND moment < ?
+            HAVING {key} >= ? AND {key} < ?
             ORDER BY published DESC, a.story_id DESC
             """,
             # Each bound in the format of the column it is compared with, so text order is
@@ -1670,6 +1797,15 @@ def _stored_extraction(row: sqlite3.Row) -> StoredExtraction:
 
 def archive_status(path: str | Path) -> tuple[int, int]:
     """(schema version, latest version) of an existing archive, read without migrating it."""
+    if database.is_url(path):
+        pg = database.connect_postgres(str(path), reconnect_wait=0)
+        try:
+            if "schema_migrations" not in database.postgres_tables(pg):
+                return 0, len(MIGRATIONS)
+            row = pg.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        finally:
+            pg.close()
+        return int(row[0] or 0), len(MIGRATIONS)
     uri = Path(path).expanduser().resolve().as_uri() + "?mode=ro"
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=5)
@@ -1684,6 +1820,19 @@ def archive_status(path: str | Path) -> tuple[int, int]:
 
 def check_writable(path: str | Path) -> None:
     """Take and release the archive's write lock (a StoreError when that is impossible)."""
+    if database.is_url(path):
+        import psycopg
+
+        pg = database.connect_postgres(str(path), reconnect_wait=0)
+        try:
+            with pg.transaction():  # the write lock, and a write that changes nothing
+                if "schema_migrations" in database.postgres_tables(pg):
+                    pg.execute("DELETE FROM schema_migrations WHERE version < 0")
+        except psycopg.Error as exc:
+            raise StoreError(f"{database.shown(path)}: not writable: {database.first_line(exc)}") from None
+        finally:
+            pg.close()
+        return
     try:
         conn = sqlite3.connect(str(Path(path).expanduser()), timeout=5, isolation_level=None)
         try:

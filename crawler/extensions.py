@@ -122,7 +122,7 @@ class RecordRunStats:
         spider = running_spider(self.crawler)
         spider.run_id = self.crawler.settings.getint("BULLETIN_RUN_ID") or None
         if spider.run_id is None:
-            with Store.open(spider.config.db_path) as store:
+            with Store.open(spider.config.db) as store:
                 spider.run_id = store.start_run(f"scrapy crawl {spider.name}")
             self.own_run = True
 
@@ -132,7 +132,7 @@ class RecordRunStats:
         if run_id is None:
             raise RuntimeError("RecordRunStats: spider closed before spider_opened gave it a run")
         summary = crawl_stats(spider.source_name, self.crawler.stats.get_stats())
-        with Store.open(spider.config.db_path) as store:
+        with Store.open(spider.config.db) as store:
             store.record_source_stats(run_id, summary)
             if self.own_run:
                 store.finish_run(run_id, "finished" if reason == "finished" else reason)

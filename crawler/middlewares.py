@@ -75,7 +75,7 @@ class SkipStoredMiddleware:
     def spider_opened(self) -> None:
         spider = self.crawler.spider
         if isinstance(spider, BulletinSpider) and not spider.refresh:
-            self.store = Store.open(spider.config.db_path)
+            self.store = Store.open(spider.config.db)
 
     def spider_closed(self) -> None:
         if self.store is not None:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tomllib
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,48 @@ REPO = Path(__file__).parent.parent
 # No test may reach the internet, not even through a proxy from the environment.
 for _var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
     os.environ.pop(_var, None)
+
+
+# The PostgreSQL variant of the store tests runs against the server at $BULLETIN_TEST_PG
+# (.ci/run starts a throwaway cluster and sets it, with BULLETIN_REQUIRE_PG=1 so that a
+# missing server fails instead of skipping). Each test gets a schema of its own, dropped after.
+PG_ENV = "BULLETIN_TEST_PG"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    url = os.environ.get(PG_ENV, "")
+    if not url:
+        if os.environ.get("BULLETIN_REQUIRE_PG"):
+            pytest.fail(
+                f"BULLETIN_REQUIRE_PG is set but {PG_ENV} is not: no PostgreSQL server to test against"
+            )
+        pytest.skip(
+            f"PostgreSQL variant skipped: no server ({PG_ENV}=postgresql://… runs it; .ci/run starts one)"
+        )
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL schema (the archive's tables go there)."""
+    import psycopg
+
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    joiner = "&" if "?" in pg_server else "?"
+    yield f"{pg_server}{joiner}options=-csearch_path%3D{schema}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's archive lives: a SQLite file, then a PostgreSQL schema (``--db`` either way)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "archive.db")
+    return str(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture(scope="session")

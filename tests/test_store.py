@@ -1,9 +1,14 @@
-"""The archive: migrations, upserts keyed by URL, story links, run figures."""
+"""The archive: migrations, upserts keyed by URL, story links, run figures.
+
+Tests taking ``archive`` (or ``store``) run twice: on a SQLite file and on a PostgreSQL schema
+(skipped, and said so, when no server is configured; see ``conftest.pg_server``).
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
+import socket
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -34,23 +39,62 @@ def article(url: str = "https://www.globaltimes.cn/page/202503/1330012.shtml", t
 
 
 @pytest.fixture
-def store() -> Store:
-    return Store.open(":memory:")
+def store(archive: str) -> Iterator[Store]:
+    with Store.open(archive) as opened:
+        yield opened
 
 
-def test_fresh_database_is_migrated_to_the_latest_version(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "a.db") as store:
+def test_fresh_database_is_migrated_to_the_latest_version(archive: str) -> None:
+    with Store.open(archive) as store:
         assert store.schema_version == len(MIGRATIONS)
-        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    with Store.open(tmp_path / "a.db") as again:  # reopening runs nothing twice
+        if store.backend == "sqlite":
+            assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with Store.open(archive) as again:  # reopening runs nothing twice
         assert again.schema_version == len(MIGRATIONS)
+        assert again.conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(MIGRATIONS)
 
 
-def test_newer_schema_is_refused(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "a.db") as store:
+def test_newer_schema_is_refused(archive: str) -> None:
+    with Store.open(archive) as store, store.transaction():
         store.conn.execute("INSERT INTO schema_migrations VALUES (99, 'later')")
     with pytest.raises(StoreError, match="newer than this program"):
-        Store.open(tmp_path / "a.db")
+        Store.open(archive)
+
+
+def test_read_only_commands_do_not_create_an_archive(archive: str) -> None:
+    with pytest.raises(StoreError, match="no archive there yet"):
+        Store.open(archive, create=False)
+
+
+def test_another_applications_postgresql_schema_is_refused_untouched(pg_url: str) -> None:
+    import psycopg
+
+    from bulletin.database import libpq_url
+
+    with psycopg.connect(libpq_url(pg_url), autocommit=True) as conn:
+        conn.execute("CREATE TABLE invoices (id int)")
+    with pytest.raises(StoreError, match=r"not a Bulletin Watch archive .*invoices"):
+        Store.open(pg_url)
+    with psycopg.connect(libpq_url(pg_url), autocommit=True) as conn:
+        tables = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        ).fetchall()
+    assert tables == [("invoices",)]
+
+
+def test_an_unreachable_postgresql_server_is_a_one_line_error() -> None:
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql://bulletin:secret@127.0.0.1:{port}/archive"
+    with pytest.raises(StoreError) as caught:
+        Store.open(url)
+    message = str(caught.value)
+    assert message.startswith(
+        f"postgresql://bulletin:***@127.0.0.1:{port}/archive: cannot connect to PostgreSQL"
+    )
+    assert "secret" not in message
+    assert "\n" not in message
 
 
 def test_not_a_database_is_a_one_line_error(tmp_path: Path) -> None:
@@ -116,13 +160,34 @@ def test_run_figures_round_trip(store: Store) -> None:
     assert store.runs(1)[0]["status"] == "finished"
 
 
-def test_each_write_is_committed_before_it_returns(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "a.db") as store:
+def test_each_write_is_committed_before_it_returns(archive: str) -> None:
+    with Store.open(archive) as store:
         store.save_article(article(), None, signature(TEXT))
         # Another connection sees it at once: nothing waits for a later commit.
-        other = sqlite3.connect(tmp_path / "a.db")
-        assert other.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
-        other.close()
+        with Store.open(archive) as other:
+            assert other.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+
+
+def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
+    def half_way() -> None:
+        with store.transaction():
+            store.conn.execute(
+                "INSERT INTO passed_over (url, source, reason, seen_at) VALUES (?, ?, ?, ?)",
+                ("u", "s", "r", "t"),
+            )
+            raise RuntimeError("half-way")
+
+    with pytest.raises(RuntimeError):
+        half_way()
+    assert not store.passed_over("u")
+
+
+def test_text_sorts_by_byte_order_on_both_backends(store: Store) -> None:
+    """ISO times, queue keys and URLs must sort as SQLite sorts them, whatever the server's locale."""
+    for url in ("b", "B", "a-b", "ab", "a_b"):
+        store.pass_over(url, "s", "r")
+    rows = store.conn.execute("SELECT url FROM passed_over ORDER BY url").fetchall()
+    assert [row[0] for row in rows] == ["B", "a-b", "a_b", "ab", "b"]
 
 
 def _open_and_close(path: str) -> int:
@@ -130,12 +195,13 @@ def _open_and_close(path: str) -> int:
         return store.schema_version
 
 
-def test_processes_opening_a_fresh_database_at_once_migrate_it_once(tmp_path: Path) -> None:
+def test_processes_opening_a_fresh_database_at_once_migrate_it_once(archive: str, tmp_path: Path) -> None:
     """A crawl child, the scheduler and the tests may all open a new archive at the same moment."""
     import multiprocessing
 
+    # Five fresh SQLite files; PostgreSQL's fresh schema once (each schema costs a server round).
+    targets = [str(tmp_path / f"fresh{n}.db") for n in range(5)] if archive.endswith(".db") else [archive]
     context = multiprocessing.get_context("spawn")
     with context.Pool(4) as pool:
-        for n in range(5):
-            path = str(tmp_path / f"fresh{n}.db")
-            assert pool.map(_open_and_close, [path] * 4) == [len(MIGRATIONS)] * 4
+        for target in targets:
+            assert pool.map(_open_and_close, [target] * 4) == [len(MIGRATIONS)] * 4

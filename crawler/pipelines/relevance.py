@@ -33,7 +33,7 @@ class ScoreRelevancePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        self.store = Store.open(running_spider(self.crawler).config.db_path)
+        self.store = Store.open(running_spider(self.crawler).config.db)
 
     def close_spider(self) -> None:
         if self.store is not None:

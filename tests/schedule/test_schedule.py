@@ -28,7 +28,7 @@ RUNNER = "tests.schedule.test_schedule:fake_run"
 
 def fake_run(settings: Settings, **kwargs: Any) -> str:
     """Stands in for run_pipeline: the scheduler's wiring is under test, not the pipeline."""
-    CALLS.append({"db": str(settings.db_path), **kwargs})
+    CALLS.append({"db": str(settings.db), **kwargs})
     return "finished"
 
 
@@ -109,12 +109,12 @@ def test_restart_keeps_one_job(settings: Settings) -> None:
 
 def test_second_scheduler_on_the_same_database_refuses(settings: Settings) -> None:
     with (
-        scheduler_lock(settings.db_path),
+        scheduler_lock(settings.db),
         pytest.raises(BulletinError, match="another scheduler"),
-        scheduler_lock(settings.db_path),
+        scheduler_lock(settings.db),
     ):
         pass
-    with scheduler_lock(settings.db_path):  # released on exit
+    with scheduler_lock(settings.db):  # released on exit
         pass
 
 
