@@ -67,6 +67,12 @@ def archive(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("pg_url"))
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def memory_archive(request: pytest.FixtureRequest) -> str:
+    """As ``archive``, with SQLite in memory: for tests that never reopen the archive."""
+    return ":memory:" if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
+
+
 @pytest.fixture(scope="session")
 def sample_server() -> Iterator[SampleServer]:
     with SampleServer(SITES) as server:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,8 +31,9 @@ DECOYS = ("wang-drone", "wang-sailor", "wang-electronics")
 
 
 @pytest.fixture
-def store() -> Store:
-    return Store.open(":memory:")
+def store(memory_archive: str) -> Iterator[Store]:
+    with Store.open(memory_archive) as opened:
+        yield opened
 
 
 @pytest.fixture

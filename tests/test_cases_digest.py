@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from datetime import UTC, datetime
 
 import pytest
@@ -26,8 +28,8 @@ OCTOBER = Period(
 
 
 @pytest.fixture
-def store() -> Store:
-    store = Store.open(":memory:")
+def store(memory_archive: str) -> Iterator[Store]:
+    store = Store.open(memory_archive)
     ids = case_series.build(store, only={"leung-1", "leung-2", "leung-3", "leung-4", "xu-1"})
     store.conn.execute("UPDATE articles SET title = ? WHERE id = ?", (HOSTILE, ids["leung-2"]))
     # Another outlet's own report of the same sentencing, a day later: its own story.
@@ -49,7 +51,8 @@ def store() -> Store:
         saved.id, case_series.PIPELINE, {**case_series.records()["leung-4"], "id": str(saved.id)}
     )
     relink(store)
-    return store
+    yield store
+    store.close()
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ digest is built at a given ``now``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import itertools
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
@@ -44,8 +46,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(clock: Clock) -> Store:
-    return Store.open(":memory:", clock=clock)
+def store(clock: Clock, memory_archive: str) -> Iterator[Store]:
+    with Store.open(memory_archive, clock=clock) as opened:
+        yield opened
 
 
 _ids = itertools.count(1)

@@ -21,8 +21,9 @@ from tests.review.archive import build
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "review.db"
+def db(archive: str) -> str:
+    """The review archive: a SQLite file, then a PostgreSQL schema (``conftest.archive``)."""
+    return archive
 
 
 @pytest.fixture

@@ -33,9 +33,10 @@ def fake_run(settings: Settings, **kwargs: Any) -> str:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(archive: str) -> Settings:
+    """On a SQLite file, then on PostgreSQL (job store in the archive, the lock an advisory lock)."""
     CALLS.clear()
-    return load_settings(env={}, overrides={"store.path": str(tmp_path / "a.db")})
+    return load_settings(env={}, overrides={"store.path": archive})
 
 
 def wait_for(predicate: Callable[[], object], seconds: float = 10.0) -> bool:
