@@ -164,8 +164,11 @@ def test_two_workers_share_the_extraction_and_do_nothing_twice(
 
 
 def test_a_killed_workers_claims_come_back_to_the_next(
-    tmp_path: Path, sample_server: SampleServer, archive: str
+    tmp_path: Path, sample_server: SampleServer, pg_url: str
 ) -> None:
+    """On PostgreSQL, where workers on several machines share one archive (the lease is the
+    same code on SQLite, which the two-worker test covers)."""
+    archive = pg_url
     bulletin = _crawled(tmp_path, sample_server, archive, batch=4)
     doomed = _worker(bulletin, "--lease", "5")
     deadline = time.monotonic() + 120
