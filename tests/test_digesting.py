@@ -6,10 +6,9 @@ digest is built at a given ``now``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import itertools
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
