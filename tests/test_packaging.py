@@ -78,6 +78,12 @@ def python_files(*folders: str) -> dict[str, str]:
 
 RUNTIME = declared(PYPROJECT["project"]["dependencies"])
 DEV = RUNTIME | declared(PYPROJECT["project"]["optional-dependencies"]["dev"])
+# The extras of optional features (postgres): imported only where the feature is used.
+FEATURES = {
+    name: declared(requirements)
+    for name, requirements in PYPROJECT["project"]["optional-dependencies"].items()
+    if name != "dev"
+}
 
 
 def test_the_project_packages_are_found() -> None:
@@ -86,7 +92,18 @@ def test_the_project_packages_are_found() -> None:
 
 
 def test_every_import_of_the_shipped_code_is_a_declared_dependency() -> None:
-    assert undeclared_imports(python_files(*PACKAGES), RUNTIME, set(PACKAGES)) == {}
+    optional = set().union(*FEATURES.values())
+    assert undeclared_imports(python_files(*PACKAGES), RUNTIME | optional, set(PACKAGES)) == {}
+
+
+def test_an_optional_feature_is_imported_only_where_it_is_used() -> None:
+    """A base install (no extras) must import every module: an extra's package is imported
+    inside the functions that need it, never at module level."""
+    optional = set().union(*FEATURES.values())
+    for name, source in python_files(*PACKAGES).items():
+        top_level = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+        for line in top_level:
+            assert line.split()[1].split(".")[0] not in optional, f"{name}: {line}"
 
 
 def test_every_import_of_the_tests_and_benchmarks_is_declared_with_the_dev_extras() -> None:
