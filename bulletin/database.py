@@ -26,7 +26,7 @@ import re
 import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -214,16 +214,43 @@ class PostgresConnection:
 
     @contextmanager
     def transaction(self, lock: bool = True) -> Iterator[None]:
-        """BEGIN … COMMIT (ROLLBACK on error); ``lock`` queues it behind every other writer."""
-        conn = self._alive()
+        """BEGIN … COMMIT (ROLLBACK on error); ``lock`` queues it behind every other writer.
+
+        A connection the server dropped shows at BEGIN, before anything was done: it is
+        reopened (waiting for the server) and the transaction begins on the new one.
+        """
+        import psycopg
+
+        try:
+            conn, block = self._begin()
+        except psycopg.OperationalError:
+            if not self._conn.broken:
+                raise
+            conn, block = self._begin()
         self.in_transaction = True
         try:
-            with conn.transaction():
-                if lock:
-                    conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_SPACE, lock_key(WRITE_LOCK)))
-                yield
+            if lock:
+                conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_SPACE, lock_key(WRITE_LOCK)))
+            yield
+        except BaseException as exc:
+            block.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        else:
+            block.__exit__(None, None, None)
         finally:
             self.in_transaction = False
+
+    def _begin(self) -> tuple[psycopg.Connection[Any], AbstractContextManager[Any]]:
+        conn = self._alive()
+        block = conn.transaction()
+        block.__enter__()
+        return conn, block
+
+    def lost(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is the connection going (a server restart), not a failed statement."""
+        import psycopg
+
+        return isinstance(exc, psycopg.OperationalError) and self._conn.broken
 
     def close(self) -> None:
         self._conn.close()

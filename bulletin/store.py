@@ -11,6 +11,7 @@ loses nothing it already reported stored.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -22,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from bulletin import database
 from bulletin.corrections import Correction, confirmed, queue_fields
@@ -45,6 +46,7 @@ from bulletin.records import (
 from bulletin.similarity import Signature
 
 logger = logging.getLogger(__name__)
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 
 # Each migration runs once, in order, inside one transaction; the version is recorded in
 # schema_migrations. Never edit a released migration: append a new one.
@@ -323,6 +325,24 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def _retried(method: _Method) -> _Method:
+    """A write that may simply be done again (an upsert keyed by what it writes): on
+    PostgreSQL, when the connection went in the middle of it (the server restarted), it is
+    done once more on a new connection, after the server is back, instead of failing."""
+
+    @functools.wraps(method)
+    def again(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            if not (self.postgres and self.conn.lost(exc)):
+                raise
+            logger.warning("%s: connection lost during %s; doing it again", self.path, method.__name__)
+            return method(self, *args, **kwargs)
+
+    return cast(_Method, again)
+
+
 class Store:
     """The archive. Open with ``Store.open(path or URL)``; ``":memory:"`` works for tests.
 
@@ -529,6 +549,7 @@ class Store:
                 (_iso(utcnow()), status, run_id),
             )
 
+    @_retried
     def record_source_stats(self, run_id: int, stats: CrawlStats) -> None:
         with self.transaction():
             self.conn.execute(
@@ -579,6 +600,7 @@ class Store:
     def has_url(self, url: str) -> bool:
         return self.conn.execute("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone() is not None
 
+    @_retried
     def pass_over(self, url: str, source: str, reason: str) -> None:
         """Remember an article URL that was read and deliberately not stored."""
         with self.transaction():
@@ -593,6 +615,7 @@ class Store:
     def passed_over(self, url: str) -> bool:
         return self.conn.execute("SELECT 1 FROM passed_over WHERE url = ?", (url,)).fetchone() is not None
 
+    @_retried
     def save_article(
         self, article: Article, run_id: int | None, sig: Signature | None, story_id: int | None = None
     ) -> Saved:
@@ -834,6 +857,7 @@ class Store:
             ).fetchone()[0]
         )
 
+    @_retried
     def claim_extractions(self, version: str, worker: str, limit: int, lease: float) -> list[Article]:
         """Claim up to ``limit`` articles ``version`` has not extracted, for ``lease`` seconds.
 
@@ -880,6 +904,7 @@ class Store:
         ).fetchall()
         return [_article(row) for row in found]
 
+    @_retried
     def release_claim(self, article_id: int, worker: str) -> None:
         """Drop ``worker``'s claim on an article (its record is stored, or it gives the article up)."""
         with self.transaction(lock=False):
@@ -894,6 +919,7 @@ class Store:
         ).fetchone()
         return int(row[0])
 
+    @_retried
     def save_extraction(self, article_id: int, version: str, record: dict[str, Any]) -> None:
         """Store (or replace) an article's extraction record and commit.
 
@@ -1299,6 +1325,7 @@ class Store:
                 out.append((int(story_id), _moment(moment), record))
         return out
 
+    @_retried
     def save_case_links(self, cases: Iterable[CaseSummary], links: Iterable[CaseLink]) -> None:
         """Replace every case file and link with these, in one transaction: a reader sees
         the previous linking or this one, never half of each."""
