@@ -7,7 +7,6 @@ restarts PostgreSQL mid-crawl gets this one instead. As root (CI) the server run
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -20,8 +19,8 @@ def bin_dir() -> Path | None:
     found = shutil.which("initdb")
     if found:
         return Path(found).parent
-    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
-    return Path(versions[-1]).parent if versions else None
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[4]))
+    return versions[-1].parent if versions else None
 
 
 class Cluster:
