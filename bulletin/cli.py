@@ -132,7 +132,12 @@ def with_settings(command: Callable[Concatenate[Settings, P], R]) -> Callable[P,
         return command(click.get_current_context().ensure_object(State).settings(), *args, **kwargs)
 
     run = click.option(
-        "--db", type=click.Path(dir_okay=False), expose_value=False, callback=_remember, help=DB_HELP
+        "--db",
+        type=click.Path(dir_okay=False),
+        metavar="FILE|URL",
+        expose_value=False,
+        callback=_remember,
+        help=DB_HELP,
     )(run)
     run = click.option(
         "--config",
@@ -198,7 +203,7 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
 @click.group(cls=BulletinGroup)
 @click.version_option(__version__, prog_name="bulletin")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help=CONFIG_HELP)
-@click.option("--db", type=click.Path(dir_okay=False), help=DB_HELP)
+@click.option("--db", type=click.Path(dir_okay=False), metavar="FILE|URL", help=DB_HELP)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
 @click.pass_context

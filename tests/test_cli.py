@@ -178,7 +178,7 @@ def test_config_and_db_mean_the_same_after_the_subcommand(tmp_path: Path) -> Non
     assert {r["source"]: r["articles"] for r in json.loads(out)}["globaltimes"] == 0
     help_text = invoke("sources", "--help")[1]
     assert "--config FILE" in help_text
-    assert "--db FILE" in help_text
+    assert "--db FILE|URL" in help_text
 
 
 def test_bad_date_is_a_usage_error(tmp_path: Path) -> None:
