@@ -207,6 +207,14 @@ class PostgresConnection:
                 raise
             return self._alive().execute(query, tuple(params))
 
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 500) -> Iterator[Row]:
+        """The rows of a large result a chunk at a time, through a server-side cursor (``WITH
+        HOLD``, since there is no transaction around it), instead of all of them in memory."""
+        with self._alive().cursor(name=f"stream_{os.getpid()}_{id(self)}", withhold=True) as cursor:
+            cursor.itersize = size
+            cursor.execute(to_format_style(sql), tuple(params))
+            yield from cursor
+
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
         cursor = self._alive().cursor()
         cursor.executemany(to_format_style(sql), [tuple(row) for row in rows])

@@ -821,7 +821,8 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(where)
         # A second cursor reads the corrections while this one streams the rows.
-        for row in self.conn.execute(sql + " ORDER BY a.id", params):
+        rows = self.conn.stream if self.postgres else self.conn.execute
+        for row in rows(sql + " ORDER BY a.id", params):
             if row["record"] is None:
                 yield _article(row), None
                 continue
