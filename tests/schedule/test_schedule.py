@@ -143,3 +143,33 @@ def test_schedule_command_refuses_a_twin_and_stops_on_sigterm(tmp_path: Path) ->
         _, err = first.communicate(timeout=30)
     assert first.returncode == 0
     assert "scheduler stopped" in err
+
+
+@pytest.mark.slow
+def test_schedulers_on_two_machines_sharing_a_postgresql_archive_one_is_refused(pg_url: str) -> None:
+    """The lock is in the database (an advisory lock), so it holds across machines; the refusal
+    names the holder."""
+    env = {**os.environ, "BULLETIN_DB": pg_url, "BULLETIN_CONFIG": ""}
+    command = [sys.executable, "-m", "bulletin", "schedule", "--cron", "0 7 1 1 *"]
+    first = subprocess.Popen(command, cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+
+    def held() -> bool:
+        try:
+            with scheduler_lock(pg_url):
+                return False
+        except BulletinError:
+            return True
+
+    try:
+        assert wait_for(held, 30)
+        twin = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+        assert twin.returncode == 1
+        last = twin.stderr.strip().splitlines()[-1]
+        assert last.startswith("bulletin: error: another scheduler is already running on postgresql://")
+        assert f"(bulletin pid {first.pid} on " in last
+    finally:
+        first.send_signal(signal.SIGTERM)
+        _, err = first.communicate(timeout=30)
+    assert first.returncode == 0
+    assert "scheduler stopped" in err
+    assert not held()  # released with its connection
