@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -205,3 +206,9 @@ def test_processes_opening_a_fresh_database_at_once_migrate_it_once(archive: str
     with context.Pool(4) as pool:
         for target in targets:
             assert pool.map(_open_and_close, [target] * 4) == [len(MIGRATIONS)] * 4
+
+
+def test_without_the_postgres_extra_a_url_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as on an install without [postgres]
+    with pytest.raises(StoreError, match=r"needs psycopg: pip install 'bulletin-watch\[postgres\]'"):
+        Store.open("postgresql://bulletin@127.0.0.1/archive")
