@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint bench train clean
+.PHONY: install demo test test-ci test-fast lint bench train clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +18,17 @@ install: $(INSTALLED)
 demo: $(INSTALLED)
 	$(VENV)/bin/bulletin demo
 
-## test: the whole suite, slow end-to-end crawls included
+## test: the whole suite, slow end-to-end crawls included, except the few heaviest (test-ci)
 test: $(INSTALLED)
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not ci"
+
+## test-ci: the heaviest end-to-end tests (the wheel in a fresh venv, PostgreSQL restarts); .ci/run runs them
+test-ci: $(INSTALLED)
+	$(PY) -m pytest -m ci
 
 ## test-fast: skip the tests that run whole crawls in child processes
 test-fast: $(INSTALLED)
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -m "not slow and not ci"
 
 ## lint: ruff check, ruff format --check and mypy (strict; its config is in pyproject.toml)
 lint: $(INSTALLED)

@@ -66,6 +66,7 @@ def _records(bulletin: Bulletin) -> dict[str, dict[str, Any]]:
     return out
 
 
+@pytest.mark.ci
 def test_the_daily_run_on_postgresql_stores_and_mails_what_sqlite_does(
     tmp_path: Path, sample_server: SampleServer, smtp: tuple[Inbox, int], pg_url: str
 ) -> None:
@@ -163,6 +164,7 @@ def test_two_workers_share_the_extraction_and_do_nothing_twice(
     assert "linked" in outs[0][0]
 
 
+@pytest.mark.ci
 def test_a_killed_workers_claims_come_back_to_the_next(
     tmp_path: Path, sample_server: SampleServer, pg_url: str
 ) -> None:

@@ -30,6 +30,7 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float) -> sub
 
 
 @pytest.mark.slow
+@pytest.mark.ci
 def test_wheel_installed_in_a_fresh_venv_runs_the_demo(tmp_path: Path) -> None:
     # Nothing of the checkout may leak in: no PYTHONPATH, no venv of ours, a folder of its own.
     # (pip keeps its cache and index settings, so the install takes a minute, not ten.)

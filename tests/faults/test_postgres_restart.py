@@ -21,7 +21,7 @@ from bulletin.store import Store
 from tests.conftest import REPO, Bulletin, make_bulletin
 from tests.pg_cluster import Cluster, bin_dir
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.ci]
 
 
 @pytest.fixture
