@@ -124,7 +124,7 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
 
     def has_pending_requests(self) -> bool:
         try:
-            pending = bool(super().has_pending_requests())
+            pending = len(self.queue) > 0  # not len(self): that one hides an outage
         except OUTAGE as exc:
             self._down(exc)
             return False  # idle: on_idle decides between waiting and giving up
