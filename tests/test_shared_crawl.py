@@ -31,7 +31,7 @@ pytestmark = [
 # Workers stop 2 s after the shared queue empties (the default, 30 s, is for real sites).
 SHARED = "[redis]\nidle_seconds = 2.0\nwait_seconds = 20.0\n"
 # Slow enough that a worker can be killed, or Redis restarted, while articles are still queued.
-SLOW = {"BULLETIN_CRAWL_DOWNLOAD_DELAY": "1.0"}
+SLOW = {"BULLETIN_CRAWL_DOWNLOAD_DELAY": "0.5"}
 
 
 @pytest.fixture
@@ -167,6 +167,7 @@ def test_a_killed_worker_loses_nothing_the_next_seed_does_not_find_again(
     seeding = seed(bulletin, redis_server.url, SLOW)
     wait_for_articles(bulletin, 5)
     workers[0].send_signal(signal.SIGKILL)
+    assert article_rows(bulletin) < len(urls), "the crawl ended before the kill"
     assert finish(workers[0])[0] == -signal.SIGKILL
     for proc in [seeding, *workers[1:]]:
         code, _, err = finish(proc)
@@ -200,10 +201,13 @@ def test_a_redis_restart_mid_crawl_makes_workers_wait_and_resume(
     assert len(stored_urls(bulletin)) < len(urls), "the crawl ended before Redis went away"
     time.sleep(3)
     redis_server.start()
+    logs = []
     for proc in [seeding, *workers]:
         code, _, err = finish(proc)
         assert code == 0, err[-3000:]
         assert "Traceback" not in err
+        logs.append(err)
+    assert any("Redis unreachable" in err and "Redis reachable again" in err for err in logs)
 
     assert stored_urls(bulletin) == urls
     assert not fetched(sample_server, before) - plain_fetched  # nothing fetched twice
