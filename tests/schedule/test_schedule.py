@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +66,11 @@ def _move_clock_back(settings: Settings, trigger: CronTrigger, missed_at: dateti
 
 
 def test_a_run_missed_while_off_runs_once_on_start(settings: Settings) -> None:
-    trigger = CronTrigger.from_crontab("0 7 * * *", timezone="UTC")
+    # A daily run an hour before now (a fixed 07:00 is past the 6-hour grace after 13:00 UTC).
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    trigger = CronTrigger.from_crontab(f"{hour_ago.minute} {hour_ago.hour} * * *", timezone="UTC")
     now = datetime.now(trigger.timezone)
-    # Three days off: three 07:00 runs missed; the last one is within the 6-hour grace.
+    # Three days off: three daily runs missed; the last one is within the 6-hour grace.
     _move_clock_back(settings, trigger, now - timedelta(days=2, hours=2))
     scheduler = build_scheduler(settings, trigger=trigger, runner=RUNNER)
     stored = scheduler.get_job(JOB_ID)
