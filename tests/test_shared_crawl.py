@@ -134,12 +134,13 @@ def test_three_workers_and_the_seed_store_every_article_once(
         assert code == 0, err[-3000:]
     logs = [err, *(e for _, _, e in results)]
     assert stored_urls(bulletin) == urls, [line for e in logs for line in e.splitlines() if "ERROR" in line]
-    # Never a page fetched twice: no URL was requested more often than by one plain crawl (which
-    # may request a little more: an article whose API record it stored a moment later, a
-    # second link to one article that the shared filter keys on the archive's URL).
+    # Never a page fetched twice: only what one plain crawl also requests twice (a 500 or a
+    # timeout, retried once) was. Which of two links to one article is fetched, and whether an
+    # API record is stored before its page is requested, depend on timing, so the URLs
+    # themselves may differ a little from the plain crawl's.
     shared = fetched(sample_server, before)
-    assert not shared - plain_fetched
-    assert max(shared.values()) <= max(plain_fetched.values())
+    twice = {url: n for url, n in shared.items() if n > max(1, plain_fetched.get(url, 0))}
+    assert not twice
     with bulletin.store() as store:
         by_run = dict(store.conn.execute("SELECT crawl_run_id, COUNT(*) FROM articles GROUP BY crawl_run_id"))
     assert sum(by_run.values()) == len(urls)
@@ -210,7 +211,8 @@ def test_a_redis_restart_mid_crawl_makes_workers_wait_and_resume(
     assert any("Redis unreachable" in err and "Redis reachable again" in err for err in logs)
 
     assert stored_urls(bulletin) == urls
-    assert not fetched(sample_server, before) - plain_fetched  # nothing fetched twice
+    again = fetched(sample_server, before)
+    assert not {url: n for url, n in again.items() if n > max(1, plain_fetched.get(url, 0))}  # none twice
 
 
 def test_redis_gone_for_good_stops_the_crawl_with_one_line(
