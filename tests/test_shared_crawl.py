@@ -30,8 +30,12 @@ pytestmark = [
 
 # Workers stop 2 s after the shared queue empties (the default, 30 s, is for real sites).
 SHARED = "[redis]\nidle_seconds = 2.0\nwait_seconds = 20.0\n"
+# Four crawler processes on two cores answer slower than one: the sample config's 2 s timeout
+# would time pages out (and retry them) at random. 10 s, for the plain crawl too, so that
+# both store the same set (the sample's 2.5 s "slow" page is then stored by both).
+PATIENT = {"BULLETIN_CRAWL_TIMEOUT": "10"}
 # Slow enough that a worker can be killed, or Redis restarted, while articles are still queued.
-SLOW = {"BULLETIN_CRAWL_DOWNLOAD_DELAY": "0.5"}
+SLOW = {**PATIENT, "BULLETIN_CRAWL_DOWNLOAD_DELAY": "0.5"}
 
 
 @pytest.fixture
@@ -47,6 +51,7 @@ def plain(
 ) -> tuple[set[str], Counter[str]]:
     """The article URLs of one plain crawl of the sample sites, and what it requested."""
     bulletin = make_bulletin(tmp_path_factory.mktemp("plain"), sample_server)
+    bulletin.env = dict(PATIENT)
     before = Counter(sample_server.hits)
     bulletin.run("crawl")
     return stored_urls(bulletin), fetched(sample_server, before)
@@ -124,9 +129,9 @@ def test_three_workers_and_the_seed_store_every_article_once(
     urls, plain_fetched = plain
     bulletin = make_bulletin(tmp_path, sample_server, SHARED)
     before = Counter(sample_server.hits)
-    workers = [worker(bulletin, redis_server.url) for _ in range(3)]
+    workers = [worker(bulletin, redis_server.url, PATIENT) for _ in range(3)]
     time.sleep(1)  # let the workers open (they wait on the empty queue)
-    code, out, err = finish(seed(bulletin, redis_server.url))
+    code, out, err = finish(seed(bulletin, redis_server.url, PATIENT))
     assert code == 0, err[-3000:]
     assert "(shared crawl)" in err
     results = [finish(w) for w in workers]
@@ -148,7 +153,7 @@ def test_three_workers_and_the_seed_store_every_article_once(
 
     # A rerun after every worker stopped re-fetches no article (the archive check).
     before = Counter(sample_server.hits)
-    code, out, err = finish(seed(bulletin, redis_server.url))
+    code, out, err = finish(seed(bulletin, redis_server.url, PATIENT))
     assert code == 0, err[-3000:]
     refetched = set(fetched(sample_server, before)) & {u for u in plain_fetched if u in urls}
     assert not refetched
@@ -179,7 +184,7 @@ def test_a_killed_worker_loses_nothing_the_next_seed_does_not_find_again(
     assert len(first) > 5  # the others went on after the kill
     # What the killed worker had taken from the queue is found again by the next seed.
     before = Counter(sample_server.hits)
-    code, out, err = finish(seed(bulletin, redis_server.url))
+    code, out, err = finish(seed(bulletin, redis_server.url, PATIENT))
     assert code == 0, err[-3000:]
     assert stored_urls(bulletin) == urls
     assert not set(fetched(sample_server, before)) & first  # what was stored is not fetched again
