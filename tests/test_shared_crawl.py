@@ -131,13 +131,13 @@ def test_three_workers_and_the_seed_store_every_article_once(
     before = Counter(sample_server.hits)
     workers = [worker(bulletin, redis_server.url, PATIENT) for _ in range(3)]
     time.sleep(1)  # let the workers open (they wait on the empty queue)
-    code, out, err = finish(seed(bulletin, redis_server.url, PATIENT))
-    assert code == 0, err[-3000:]
-    assert "(shared crawl)" in err
+    code, out, seed_err = finish(seed(bulletin, redis_server.url, PATIENT))
+    assert code == 0, seed_err[-3000:]
+    assert "(shared crawl)" in seed_err
     results = [finish(w) for w in workers]
     for code, _, err in results:
         assert code == 0, err[-3000:]
-    logs = [err, *(e for _, _, e in results)]
+    logs = [seed_err, *(e for _, _, e in results)]
     assert stored_urls(bulletin) == urls, [line for e in logs for line in e.splitlines() if "ERROR" in line]
     # Never a page fetched twice: only what one plain crawl also requests twice (a 500 or a
     # timeout, retried once) was. Which of two links to one article is fetched, and whether an
