@@ -32,6 +32,7 @@ import mimetypes
 import threading
 import time
 import tomllib
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -86,6 +87,9 @@ class SampleServer:
         )
         self.sites = {name: Site(name, self.root / name, _load_routes(self.root / name)) for name in names}
         self._threads: list[threading.Thread] = []
+        # Requests answered, by URL (base + path and query): tests count what a crawl fetched.
+        self.hits: Counter[str] = Counter()
+        self._hits_lock = threading.Lock()
 
     def base(self, name: str) -> str:
         return self.sites[name].base
@@ -158,6 +162,8 @@ def _handler_for(site: Site, server: SampleServer) -> type[BaseHTTPRequestHandle
             logger.debug("%s: " + format, site.name, *args)
 
         def do_GET(self) -> None:
+            with server._hits_lock:
+                server.hits[site.base + self.path] += 1
             parts = urlsplit(self.path)
             query = dict(parse_qsl(parts.query, keep_blank_values=True))
             route = next((r for r in site.routes if _match(r, parts.path, query)), None)
