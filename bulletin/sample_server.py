@@ -23,6 +23,9 @@ A site may declare special answers in ``_routes.toml`` (first match wins, before
     delay = 2.5                      # seconds to wait before answering
     size = 12000000                  # generate a filler HTML body of this many bytes
     drop = true                      # close the connection without answering
+
+``SampleServer(root, latency=0.05)`` makes every answer wait that many seconds first, as
+pages on the internet take (the scale-out benchmark's I/O-bound crawl).
 """
 
 from __future__ import annotations
@@ -79,9 +82,12 @@ class SampleServer:
     site's base URL once started.
     """
 
-    def __init__(self, root: Path, sites: list[str] | None = None, host: str = "127.0.0.1"):
+    def __init__(
+        self, root: Path, sites: list[str] | None = None, host: str = "127.0.0.1", latency: float = 0.0
+    ):
         self.root = Path(root)
         self.host = host
+        self.latency = latency  # seconds every answer waits before it is sent
         names = sites or sorted(
             p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
         )
@@ -164,6 +170,8 @@ def _handler_for(site: Site, server: SampleServer) -> type[BaseHTTPRequestHandle
         def do_GET(self) -> None:
             with server._hits_lock:
                 server.hits[site.base + self.path] += 1
+            if server.latency:
+                time.sleep(server.latency)
             parts = urlsplit(self.path)
             query = dict(parse_qsl(parts.query, keep_blank_values=True))
             route = next((r for r in site.routes if _match(r, parts.path, query)), None)
