@@ -17,6 +17,11 @@ Two things scrapy-redis leaves to its user are done here:
   ``redis_unreachable``. What it still held is lost for this crawl only: the next
   ``bulletin crawl --redis`` discovers it again, and the archive check keeps anything
   stored from being fetched twice.
+- *Seen and queued as one step*: scrapy-redis adds a request's fingerprint (SADD) and then
+  queues it (ZADD) in two round trips; Redis going away between the two kept the
+  fingerprint without the request, so the request, pushed again once Redis was back, was
+  filtered as already seen and never fetched. Here one Lua script does both, and a retry
+  after a lost reply finds the fingerprint with the request already queued.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.http import Request
+from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
@@ -41,6 +47,15 @@ logger = logging.getLogger(__name__)
 OUTAGE = (RedisConnectionError, RedisTimeoutError)
 POLL_SECONDS = 0.5
 
+# KEYS: the duplicate filter's set, the priority queue; ARGV: fingerprint, score, request.
+PUSH_UNSEEN = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then
+    return 0
+end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
 
 class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyped
     crawler: Crawler
@@ -50,6 +65,7 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
     down_since: float | None
     last_busy: float
     poll: task.LoopingCall | None
+    push_unseen: Any  # redis-py Script: EVALSHA, loaded again after a Redis restart
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -63,6 +79,7 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
         scheduler.down_since = None
         scheduler.last_busy = time.monotonic()
         scheduler.poll = None
+        scheduler.push_unseen = scheduler.server.register_script(PUSH_UNSEEN)
         crawler.signals.connect(scheduler.on_idle, signal=signals.spider_idle)
         return scheduler
 
@@ -70,6 +87,8 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
 
     def open(self, spider: Any) -> None:
         super().open(spider)
+        if not isinstance(self.queue, PriorityQueue):
+            raise TypeError(f"SharedScheduler queues into a PriorityQueue, not {type(self.queue).__name__}")
         self.last_busy = time.monotonic()
         # Scrapy looks at an idle scheduler only every 5 s (its engine heartbeat); requests
         # another worker pushes should be taken up sooner than that.
@@ -98,7 +117,7 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
     def enqueue_request(self, request: Request) -> bool:
         try:
             self._push_held()
-            queued = bool(super().enqueue_request(request))
+            queued = self._enqueue(request)
         except OUTAGE as exc:
             self._down(exc)
             self.held.append(request)
@@ -154,9 +173,23 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
         if slot is not None:
             slot.nextcall.schedule()
 
+    def _enqueue(self, request: Request) -> bool:
+        """Queue ``request`` unless its fingerprint is in the filter, as one step in Redis."""
+        if request.dont_filter:
+            self.queue.push(request)  # ZADD of the same bytes again is a no-op: safe to retry
+            return True
+        fingerprint = self.df.request_fingerprint(request)
+        data = self.queue._encode_request(request)  # the queue's own pickling, as its push does
+        added = self.push_unseen(
+            keys=[self.df.key, self.queue.key], args=[fingerprint, -request.priority, data]
+        )
+        if not added:
+            self.df.log(request, self.spider)
+        return bool(added)
+
     def _push_held(self) -> None:
         while self.held:
-            super().enqueue_request(self.held[0])
+            self._enqueue(self.held[0])
             self.held.pop(0)
 
     def _down(self, exc: Exception) -> None:
