@@ -11,6 +11,10 @@ Two things scrapy-redis leaves to its user are done here:
 - *Idle*: a worker's own queue may be empty while another worker is still parsing a
   listing that will add requests, so an idle worker stays open until the shared queue has
   been empty for ``BULLETIN_REDIS_IDLE_SECONDS``; it looks at the queue every half second.
+  A worker (``worker`` spider argument) that has had no request yet stops only once a seed
+  has queued requests after the worker started (the seed writes the time, on Redis's clock,
+  to ``BULLETIN_REDIS_SEEDED_KEY``), its idle time counted from when it sees that: workers
+  can be started first, however long before the seed.
 - *Outages*: while Redis is unreachable, requests this worker discovers are held in
   memory (pushed once it is back), pages already downloading finish, and the worker
   waits up to ``BULLETIN_REDIS_WAIT_SECONDS``; after that it closes with reason
@@ -65,6 +69,10 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
     down_since: float | None
     last_busy: float
     poll: task.LoopingCall | None
+    seeded_key: str
+    seeded: bool  # a worker: a seed has queued requests since it started, or it has had work
+    marked: bool  # a seed: it has written the time of its first queued request
+    opened_at: float  # Redis's clock when this scheduler opened
     push_unseen: Any  # redis-py Script: EVALSHA, loaded again after a Redis restart
 
     @classmethod
@@ -79,6 +87,9 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
         scheduler.down_since = None
         scheduler.last_busy = time.monotonic()
         scheduler.poll = None
+        scheduler.seeded_key = crawler.settings.get("BULLETIN_REDIS_SEEDED_KEY", "bulletin:seeded")
+        scheduler.seeded = False
+        scheduler.marked = False
         scheduler.push_unseen = scheduler.server.register_script(PUSH_UNSEEN)
         crawler.signals.connect(scheduler.on_idle, signal=signals.spider_idle)
         return scheduler
@@ -87,6 +98,8 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
 
     def open(self, spider: Any) -> None:
         super().open(spider)
+        self.seeded = False
+        self.opened_at = self._redis_time()
         if not isinstance(self.queue, PriorityQueue):
             raise TypeError(f"SharedScheduler queues into a PriorityQueue, not {type(self.queue).__name__}")
         self.last_busy = time.monotonic()
@@ -126,6 +139,9 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
         self.last_busy = time.monotonic()
         if queued:
             self.crawler.stats.inc_value("scheduler/enqueued/redis")
+            if not self.worker and not self.marked:
+                self.marked = True
+                self._mark_seeded()
         return queued
 
     def next_request(self) -> Request | None:
@@ -137,6 +153,7 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
             return None
         self._up()
         if request is not None:
+            self.seeded = True  # a worker that has had work stops when the queue is idle
             self.last_busy = time.monotonic()
             self.crawler.stats.inc_value("scheduler/dequeued/redis")
         return request
@@ -164,9 +181,37 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
                 now - self.down_since,
             )
             raise CloseSpider("redis_unreachable")
+        if not self.seeded and self.worker:
+            try:
+                stamp = self.server.get(self.seeded_key)
+            except OUTAGE as exc:
+                self._down(exc)
+                raise DontCloseSpider from None
+            if stamp is None or float(stamp) < self.opened_at:
+                self.last_busy = now  # the idle time starts once a seed has come
+                raise DontCloseSpider
+            self.seeded = True
+            self.last_busy = now
         if self.held or now - self.last_busy < self.idle_seconds:
             raise DontCloseSpider
         logger.info("%s: shared queue idle for %.0f s: stopping", self.spider.name, now - self.last_busy)
+
+    @property
+    def worker(self) -> bool:
+        return bool(getattr(self.spider, "worker", False))
+
+    def _redis_time(self) -> float:
+        try:
+            seconds, micros = self.server.time()
+        except OUTAGE:
+            return 0.0  # any seed counts
+        return float(seconds) + float(micros) / 1e6
+
+    def _mark_seeded(self) -> None:
+        try:
+            self.server.set(self.seeded_key, repr(self._redis_time()))
+        except OUTAGE as exc:
+            self._down(exc)
 
     def _wake(self) -> None:
         slot = getattr(self.crawler.engine, "_slot", None)

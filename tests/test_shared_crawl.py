@@ -69,7 +69,9 @@ def fetched(server: SampleServer, before: Counter[str]) -> Counter[str]:
     return Counter({url: n for url, n in hits.items() if n > 0 and not url.endswith("/robots.txt")})
 
 
-def worker(bulletin: Bulletin, url: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def worker(
+    bulletin: Bulletin, url: str, env: dict[str, str] | None = None, *sources: str
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             sys.executable,
@@ -81,6 +83,7 @@ def worker(bulletin: Bulletin, url: str, env: dict[str, str] | None = None) -> s
             "crawl",
             "--redis",
             url,
+            *sources,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -90,9 +93,21 @@ def worker(bulletin: Bulletin, url: str, env: dict[str, str] | None = None) -> s
     )
 
 
-def seed(bulletin: Bulletin, url: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def seed(
+    bulletin: Bulletin, url: str, env: dict[str, str] | None = None, *sources: str
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "bulletin", "--config", str(bulletin.config), "crawl", "--redis", url],
+        [
+            sys.executable,
+            "-m",
+            "bulletin",
+            "--config",
+            str(bulletin.config),
+            "crawl",
+            "--redis",
+            url,
+            *sources,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -159,6 +174,27 @@ def test_three_workers_and_the_seed_store_every_article_once(
     assert not refetched
     assert stored_urls(bulletin) == urls
     assert "0 new articles" in out
+
+
+def test_a_worker_started_long_before_the_seed_waits_for_it(
+    tmp_path: Path, sample_server: SampleServer, redis_server: RedisServer
+) -> None:
+    quick = "[redis]\nidle_seconds = 1.0\nwait_seconds = 20.0\n"
+    # A crawl seeded before the worker started does not count: the worker waits for a new one.
+    (tmp_path / "before").mkdir()
+    before = make_bulletin(tmp_path / "before", sample_server, quick)
+    code, _, err = finish(seed(before, redis_server.url, PATIENT, "doj"))
+    assert code == 0, err[-3000:]
+    (tmp_path / "now").mkdir()
+    bulletin = make_bulletin(tmp_path / "now", sample_server, quick)
+    early = worker(bulletin, redis_server.url, PATIENT, "doj")
+    time.sleep(6)  # the worker's start-up, then several times redis.idle_seconds on an empty queue
+    assert early.poll() is None, finish(early)[2][-3000:]
+    code, _, err = finish(seed(bulletin, redis_server.url, PATIENT, "doj"))
+    assert code == 0, err[-3000:]
+    code, _, err = finish(early)
+    assert code == 0, err[-3000:]
+    assert stored_urls(bulletin) == stored_urls(before)
 
 
 def test_a_killed_worker_loses_nothing_the_next_seed_does_not_find_again(
