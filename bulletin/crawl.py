@@ -47,9 +47,8 @@ class CrawlResult:
 # Where a shared crawl keeps each source's requests and fingerprints in Redis.
 QUEUE_KEY = "bulletin:%(spider)s:requests"
 DUPEFILTER_KEY = "bulletin:%(spider)s:dupefilter"
-# When the latest seed queued its first request (Redis's clock): a worker waits for a seed
-# later than its own start before it may stop when idle.
-SEEDED_KEY = "bulletin:seeded"
+# Kept alive by a running seed: a worker that has had no request waits until it sees it.
+SEEDING_KEY = "bulletin:seeding"
 
 
 def shown_url(url: str) -> str:
@@ -175,7 +174,7 @@ def scrapy_settings(settings: Settings, run_id: int, redis_url: str = "") -> Scr
             "REDIS_PARAMS": {"socket_timeout": 5, "socket_connect_timeout": 5, "retry_on_timeout": True},
             "BULLETIN_REDIS_IDLE_SECONDS": float(settings["redis.idle_seconds"]),
             "BULLETIN_REDIS_WAIT_SECONDS": float(settings["redis.wait_seconds"]),
-            "BULLETIN_REDIS_SEEDED_KEY": SEEDED_KEY,
+            "BULLETIN_REDIS_SEEDING_KEY": SEEDING_KEY,
         }
         for key, value in shared.items():
             scrapy.set(key, value, priority="cmdline")

@@ -11,10 +11,12 @@ Two things scrapy-redis leaves to its user are done here:
 - *Idle*: a worker's own queue may be empty while another worker is still parsing a
   listing that will add requests, so an idle worker stays open until the shared queue has
   been empty for ``BULLETIN_REDIS_IDLE_SECONDS``; it looks at the queue every half second.
-  A worker (``worker`` spider argument) that has had no request yet stops only once a seed
-  has queued requests after the worker started (the seed writes the time, on Redis's clock,
-  to ``BULLETIN_REDIS_SEEDED_KEY``), its idle time counted from when it sees that: workers
-  can be started first, however long before the seed.
+  A worker (``worker`` spider argument) that has had no request yet waits for a seed: the
+  seed keeps ``BULLETIN_REDIS_SEEDING_KEY`` alive in Redis while it runs (a key with a
+  ``SEED_ALIVE_SECONDS`` expiry, renewed every ``SEED_RENEW_SECONDS``), and a worker counts
+  idle time only once it has had a request or seen that key, so workers can be started
+  first, however long before the seed, and one joining a running crawl that never wins a
+  request still stops.
 - *Outages*: while Redis is unreachable, requests this worker discovers are held in
   memory (pushed once it is back), pages already downloading finish, and the worker
   waits up to ``BULLETIN_REDIS_WAIT_SECONDS``; after that it closes with reason
@@ -30,6 +32,7 @@ Two things scrapy-redis leaves to its user are done here:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING, Any, Self
@@ -50,6 +53,8 @@ logger = logging.getLogger(__name__)
 
 OUTAGE = (RedisConnectionError, RedisTimeoutError)
 POLL_SECONDS = 0.5
+SEED_ALIVE_SECONDS = 10.0  # survives a short Redis restart (the expiry is kept in the AOF)
+SEED_RENEW_SECONDS = 2.0
 
 # KEYS: the duplicate filter's set, the priority queue; ARGV: fingerprint, score, request.
 PUSH_UNSEEN = """
@@ -69,10 +74,9 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
     down_since: float | None
     last_busy: float
     poll: task.LoopingCall | None
-    seeded_key: str
-    seeded: bool  # a worker: a seed has queued requests since it started, or it has had work
-    marked: bool  # a seed: it has written the time of its first queued request
-    opened_at: float  # Redis's clock when this scheduler opened
+    seeding_key: str
+    seeded: bool  # a worker: it has seen a running seed, or has had a request
+    renewed: float  # a seed: when it last renewed the seeding key
     push_unseen: Any  # redis-py Script: EVALSHA, loaded again after a Redis restart
 
     @classmethod
@@ -87,9 +91,9 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
         scheduler.down_since = None
         scheduler.last_busy = time.monotonic()
         scheduler.poll = None
-        scheduler.seeded_key = crawler.settings.get("BULLETIN_REDIS_SEEDED_KEY", "bulletin:seeded")
+        scheduler.seeding_key = crawler.settings.get("BULLETIN_REDIS_SEEDING_KEY", "bulletin:seeding")
         scheduler.seeded = False
-        scheduler.marked = False
+        scheduler.renewed = 0.0
         scheduler.push_unseen = scheduler.server.register_script(PUSH_UNSEEN)
         crawler.signals.connect(scheduler.on_idle, signal=signals.spider_idle)
         return scheduler
@@ -99,7 +103,6 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
     def open(self, spider: Any) -> None:
         super().open(spider)
         self.seeded = False
-        self.opened_at = self._redis_time()
         if not isinstance(self.queue, PriorityQueue):
             raise TypeError(f"SharedScheduler queues into a PriorityQueue, not {type(self.queue).__name__}")
         self.last_busy = time.monotonic()
@@ -107,6 +110,7 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
         # another worker pushes should be taken up sooner than that.
         self.poll = task.LoopingCall(self._wake)
         self.poll.start(POLL_SECONDS, now=False)
+        self._renew_seeding()
 
     def close(self, reason: str) -> None:
         if self.poll is not None and self.poll.running:
@@ -118,6 +122,9 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
                 self.spider.name,
                 len(self.held),
             )
+        if not self.worker:
+            with contextlib.suppress(*OUTAGE):  # unreachable: the key expires on its own
+                self.server.delete(self.seeding_key)  # the crawl is over: new workers wait for the next
         super().close(reason)  # SCHEDULER_PERSIST: leaves the queue and fingerprints in Redis
 
     def __len__(self) -> int:
@@ -139,9 +146,6 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
         self.last_busy = time.monotonic()
         if queued:
             self.crawler.stats.inc_value("scheduler/enqueued/redis")
-            if not self.worker and not self.marked:
-                self.marked = True
-                self._mark_seeded()
         return queued
 
     def next_request(self) -> Request | None:
@@ -183,15 +187,13 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
             raise CloseSpider("redis_unreachable")
         if not self.seeded and self.worker:
             try:
-                stamp = self.server.get(self.seeded_key)
+                self.seeded = bool(self.server.exists(self.seeding_key))
             except OUTAGE as exc:
                 self._down(exc)
                 raise DontCloseSpider from None
-            if stamp is None or float(stamp) < self.opened_at:
-                self.last_busy = now  # the idle time starts once a seed has come
+            self.last_busy = now  # the idle time starts once a seed has been seen
+            if not self.seeded:
                 raise DontCloseSpider
-            self.seeded = True
-            self.last_busy = now
         if self.held or now - self.last_busy < self.idle_seconds:
             raise DontCloseSpider
         logger.info("%s: shared queue idle for %.0f s: stopping", self.spider.name, now - self.last_busy)
@@ -200,20 +202,20 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
     def worker(self) -> bool:
         return bool(getattr(self.spider, "worker", False))
 
-    def _redis_time(self) -> float:
+    def _renew_seeding(self) -> None:
+        """A seed: keep the seeding key alive while this crawl runs."""
+        if self.worker:
+            return
         try:
-            seconds, micros = self.server.time()
-        except OUTAGE:
-            return 0.0  # any seed counts
-        return float(seconds) + float(micros) / 1e6
-
-    def _mark_seeded(self) -> None:
-        try:
-            self.server.set(self.seeded_key, repr(self._redis_time()))
+            self.server.set(self.seeding_key, "1", px=int(SEED_ALIVE_SECONDS * 1000))
         except OUTAGE as exc:
             self._down(exc)
+            return
+        self.renewed = time.monotonic()
 
     def _wake(self) -> None:
+        if not self.worker and time.monotonic() - self.renewed >= SEED_RENEW_SECONDS:
+            self._renew_seeding()
         slot = getattr(self.crawler.engine, "_slot", None)
         if slot is not None:
             slot.nextcall.schedule()
