@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import click
 from rich.console import Console
@@ -27,6 +27,9 @@ from bulletin.config import Settings, load_settings
 from bulletin.database import first_line, shown
 from bulletin.errors import BulletinError
 from bulletin.records import STAGE_LABELS, CaseReport, CaseSummary, CrawlStats
+
+if TYPE_CHECKING:
+    from bulletin.crawl import CrawlResult
 
 logger = logging.getLogger(__name__)
 
@@ -218,12 +221,25 @@ def cli(ctx: click.Context, config_path: str | None, db: str | None, verbose: in
     ctx.obj = State(config_path, db)
 
 
+REDIS_HELP = (
+    "Share the crawl through the Redis at this URL (redis://HOST:6379/0; default: redis.url, "
+    "$BULLETIN_REDIS_URL): seed it and work on it until its queue is idle."
+)
+
+
+def _redis(settings: Settings, url: str | None) -> str:
+    from bulletin.config import checked
+
+    return str(checked("redis.url", url, "--redis")) if url is not None else str(settings["redis.url"])
+
+
 @cli.command()
 @click.argument("targets", nargs=-1)
 @click.option("--since", callback=_day, help="Back-fill from this day (YYYY-MM-DD) via site search and APIs.")
 @click.option("--until", callback=_day, help="Ignore articles published after this day.")
 @click.option("--refresh", is_flag=True, help="Fetch articles again even if already stored.")
 @click.option("--only-relevant", is_flag=True, help="Store only articles that report a security case.")
+@click.option("--redis", "redis_url", metavar="URL", help=REDIS_HELP)
 @with_settings
 def crawl(
     settings: Settings,
@@ -232,18 +248,28 @@ def crawl(
     until: date | None,
     refresh: bool,
     only_relevant: bool,
+    redis_url: str | None,
 ) -> None:
     """Crawl sources into the archive (created if missing).
 
     TARGETS are source names (see `bulletin sources`) or URLs of one article, feed or
     listing page; none means every enabled source. Each article is committed as it is
     stored; a rerun requests only what is not stored yet.
+
+    With --redis (or redis.url set) the crawl is shared: this command starts a new crawl
+    of the targets in Redis (their listings and feeds are read again), then fetches from
+    the shared queue like every `bulletin worker crawl` on any machine, and stops once the
+    queue has been idle for redis.idle_seconds. Its table shows its own share.
     """
     from bulletin.crawl import resolve_targets, run_crawl
 
+    shared = _redis(settings, redis_url)
+    if shared and refresh:
+        raise BulletinError("--refresh does not go with a shared crawl (--redis, redis.url): crawl alone")
     settings, chosen = resolve_targets(settings, list(targets))
     click.echo(
-        f"crawling {', '.join(t.url or t.source.name for t in chosen)} into {shown(settings.db)}",
+        f"crawling {', '.join(t.url or t.source.name for t in chosen)} into {shown(settings.db)}"
+        + (" (shared crawl)" if shared else ""),
         err=True,
     )
     result = run_crawl(
@@ -254,7 +280,12 @@ def crawl(
         refresh=refresh,
         only_relevant=only_relevant,
         command="bulletin crawl " + " ".join(targets),
+        redis_url=shared,
     )
+    _report_crawl(settings, result)
+
+
+def _report_crawl(settings: Settings, result: CrawlResult) -> None:
     emit(summary_table(result.stats))
     for s in result.stats:
         if s.redecoded:
@@ -263,8 +294,68 @@ def crawl(
         f"run {result.run_id} {result.status}: {sum(s.new for s in result.stats)} new articles "
         f"in {shown(settings.db)}"
     )
+    if result.error:
+        raise BulletinError(result.error)
     if result.status != "finished":
         sys.exit(1)
+
+
+@cli.group("worker")
+def worker_group() -> None:
+    """Workers sharing one job: run any number, on any machines, against one archive.
+
+    `worker crawl` shares a crawl through one Redis; `worker extract` shares the pending
+    extraction (best on a PostgreSQL archive).
+    """
+
+
+@worker_group.command("crawl")
+@click.argument("sources", nargs=-1)
+@click.option("--redis", "redis_url", metavar="URL", help="Redis of the shared crawl (default: redis.url).")
+@click.option("--since", callback=_day, help="As the seeding `bulletin crawl --since` (give both the same).")
+@click.option("--until", callback=_day, help="As the seeding `bulletin crawl --until`.")
+@click.option("--only-relevant", is_flag=True, help="As the seeding `bulletin crawl --only-relevant`.")
+@with_settings
+def worker_crawl(
+    settings: Settings,
+    sources: tuple[str, ...],
+    redis_url: str | None,
+    since: date | None,
+    until: date | None,
+    only_relevant: bool,
+) -> None:
+    """Fetch from the shared crawl queue in Redis into the archive, until it is idle.
+
+    SOURCES are the source names to work on (none: every enabled source); every worker
+    needs the same sources in its config, and the same archive. The worker requests
+    nothing of its own: `bulletin crawl SOURCE --redis URL` starts (seeds) a crawl. It
+    stops once the queue has been idle for redis.idle_seconds, or after Redis has been
+    unreachable for redis.wait_seconds.
+    """
+    from bulletin.crawl import resolve_targets, run_crawl
+
+    shared = _redis(settings, redis_url)
+    if not shared:
+        raise BulletinError(
+            "worker crawl: no Redis to share the crawl through: give --redis URL or set redis.url"
+        )
+    if any(name.startswith(("http://", "https://")) for name in sources):
+        raise BulletinError(
+            "worker crawl: takes source names, not URLs (seed a URL with `bulletin crawl URL --redis`)"
+        )
+    settings, chosen = resolve_targets(settings, list(sources))
+    click.echo(f"worker for {', '.join(t.source.name for t in chosen)} into {shown(settings.db)}", err=True)
+    result = run_crawl(
+        settings,
+        chosen,
+        since=since,
+        until=until,
+        only_relevant=only_relevant,
+        command="bulletin worker crawl " + " ".join(sources),
+        redis_url=shared,
+        worker=True,
+    )
+    _report_crawl(settings, result)
 
 
 SUMMARY_COLUMNS = ("source", "requested", "new", "updated", "dups", "skipped", "dropped", "errors")
@@ -499,11 +590,6 @@ def extract(
     click.echo(
         f"linked {linked.stories} stories into {linked.cases} cases ({linked.candidates} candidate links)"
     )
-
-
-@cli.group("worker")
-def worker_group() -> None:
-    """Workers sharing one job: run any number, on any machines, against one archive."""
 
 
 @worker_group.command("extract")

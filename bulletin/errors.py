@@ -27,3 +27,7 @@ class ReviewError(BulletinError):
 
 class StaleReviewError(ReviewError):
     """Raised when a correction was made on a version of the review another save has replaced."""
+
+
+class QueueError(BulletinError):
+    """Raised when the shared crawl queue (Redis, ``--redis``) cannot be reached or used."""

@@ -23,6 +23,9 @@ A site may declare special answers in ``_routes.toml`` (first match wins, before
     delay = 2.5                      # seconds to wait before answering
     size = 12000000                  # generate a filler HTML body of this many bytes
     drop = true                      # close the connection without answering
+
+``SampleServer(root, latency=0.05)`` makes every answer wait that many seconds first, as
+pages on the internet take (the scale-out benchmark's I/O-bound crawl).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import mimetypes
 import threading
 import time
 import tomllib
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -78,14 +82,20 @@ class SampleServer:
     site's base URL once started.
     """
 
-    def __init__(self, root: Path, sites: list[str] | None = None, host: str = "127.0.0.1"):
+    def __init__(
+        self, root: Path, sites: list[str] | None = None, host: str = "127.0.0.1", latency: float = 0.0
+    ):
         self.root = Path(root)
         self.host = host
+        self.latency = latency  # seconds every answer waits before it is sent
         names = sites or sorted(
             p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
         )
         self.sites = {name: Site(name, self.root / name, _load_routes(self.root / name)) for name in names}
         self._threads: list[threading.Thread] = []
+        # Requests answered, by URL (base + path and query): tests count what a crawl fetched.
+        self.hits: Counter[str] = Counter()
+        self._hits_lock = threading.Lock()
 
     def base(self, name: str) -> str:
         return self.sites[name].base
@@ -158,6 +168,10 @@ def _handler_for(site: Site, server: SampleServer) -> type[BaseHTTPRequestHandle
             logger.debug("%s: " + format, site.name, *args)
 
         def do_GET(self) -> None:
+            with server._hits_lock:
+                server.hits[site.base + self.path] += 1
+            if server.latency:
+                time.sleep(server.latency)
             parts = urlsplit(self.path)
             query = dict(parse_qsl(parts.query, keep_blank_values=True))
             route = next((r for r in site.routes if _match(r, parts.path, query)), None)

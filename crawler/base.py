@@ -85,7 +85,8 @@ class BulletinSpider(scrapy.Spider):
     Spider arguments (``-a`` under ``scrapy crawl``): ``source`` (the [sources.NAME]
     table, default: the spider's name), ``since``/``until`` (YYYY-MM-DD: back-fill and
     date filter), ``url`` (crawl one article, feed or listing URL), ``refresh`` (request
-    stored articles again), ``only_relevant`` (store only security cases).
+    stored articles again), ``only_relevant`` (store only security cases), ``worker``
+    (request nothing of its own: take requests from the shared Redis queue only).
 
     Subclasses implement ``discover()`` (the requests of a normal run) and
     ``parse_article()``; ``is_article_url()`` routes ad hoc URLs.
@@ -112,6 +113,7 @@ class BulletinSpider(scrapy.Spider):
         url: str | None = None,
         refresh: bool | str = False,
         only_relevant: bool | str = False,
+        worker: bool | str = False,
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
@@ -121,6 +123,7 @@ class BulletinSpider(scrapy.Spider):
         self.url = url
         self.refresh = _flag(refresh)
         self.only_relevant = _flag(only_relevant)
+        self.worker = _flag(worker)
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -160,6 +163,8 @@ class BulletinSpider(scrapy.Spider):
         except ConfigError as exc:
             logger.error("%s: %s", self.source_name, exc)
             raise CloseSpider("placeholder_contact") from None
+        if self.worker:  # a shared crawl's worker: its requests come from Redis
+            return
         requests = self.adhoc(self.url) if self.url else self.discover()
         for request in requests:
             yield request

@@ -1,4 +1,4 @@
-"""Downloader middlewares: skip archived articles, back off between retries, spot bot challenges."""
+"""Downloader middlewares: robots.txt, skip archived articles, retry with back-off, spot bot challenges."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING, Self
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from bulletin.store import Store
 from bulletin.urls import host_of, is_loopback
@@ -19,6 +22,7 @@ from crawler.base import BulletinSpider, running_spider
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.robotstxt import RobotParser
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,29 @@ class RequireContactMiddleware:
             self.warned = True
             logger.error("not requesting %s: crawl.contact: %s", request.url, self.problem)
         raise IgnoreRequest(f"placeholder contact, real host: {request.url}")
+
+
+class ObeyRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with every request that waited for robots.txt checked.
+
+    Scrapy's hands the parser to requests that arrive while robots.txt is still
+    downloading by awaiting one pending Deferred through ``Deferred.asFuture``, whose
+    callback returns None: the first such request gets the parser, every later one gets
+    None, which means "no robots.txt", and is let through (Scrapy 2.19; the await came
+    with scrapy/scrapy#6802). A plain crawl rarely has more than one such request per
+    host, as its first request to a host is a listing; a shared crawl's worker takes a
+    burst of article requests for a host from Redis before it has read that host's
+    robots.txt, and fetched Disallowed pages. Once the download is over, the parser (or
+    None when robots.txt could not be read) is in ``_parsers``: a waiter reads it there.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        parser = await super().robot_parser(request)
+        if parser is None:
+            known = self._parsers.get(urlparse_cached(request).netloc)
+            if known is not None and not isinstance(known, Deferred):
+                return known
+        return parser
 
 
 class SkipStoredMiddleware:

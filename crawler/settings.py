@@ -52,6 +52,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RequireContactMiddleware": 40,
     # Before anything else: an article already in the archive is not requested again.
     "crawler.middlewares.SkipStoredMiddleware": 50,
+    # Scrapy's robots.txt check, in its place, without letting through requests that waited
+    # for robots.txt (crawler.middlewares.ObeyRobotsTxtMiddleware says why).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.ObeyRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     # Responses pass middlewares in reverse order: this sees the final page after redirects.

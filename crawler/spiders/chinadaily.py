@@ -56,7 +56,8 @@ class ChinaDailySpider(BulletinSpider):
         The API's records carry text but no byline or section; going second, it only
         adds the articles the listings did not reach (those are skipped as stored).
         """
-        if self.search_started or self.url:
+        # A shared crawl's worker requests nothing of its own: the seed reads these.
+        if self.search_started or self.url or self.worker:
             return
         self.search_started = True
         terms = self.source.get("search_terms", [])

@@ -76,7 +76,8 @@ class GenericSpider(BulletinSpider):
         adds the articles the feeds did not reach (the others are filtered as duplicate
         requests), so a page giving only the day gets the feed's full time every run.
         """
-        if self.listings_started or self.url:
+        # A shared crawl's worker requests nothing of its own: the seed reads these.
+        if self.listings_started or self.url or self.worker:
             return
         self.listings_started = True
         requests = list(self.listing_requests())
