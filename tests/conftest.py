@@ -85,11 +85,11 @@ def expected() -> dict[str, Any]:
         return tomllib.load(fh)
 
 
-def sample_config(server: SampleServer, db: Path, extra: str = "") -> str:
+def sample_config(server: SampleServer, db: Path | str, extra: str = "") -> str:
     """A config with every source on the sample server and politeness off (loopback only)."""
     return f"""
 [store]
-path = "{db.as_posix()}"
+path = "{db.as_posix() if isinstance(db, Path) else db}"
 
 [crawl]
 download_delay = 0.0
@@ -130,7 +130,7 @@ timezone = "Europe/London"
 class Bulletin:
     """Runs ``python -m bulletin`` in a child process against one config and database."""
 
-    def __init__(self, config: Path, db: Path, env: dict[str, str] | None = None):
+    def __init__(self, config: Path, db: Path | str, env: dict[str, str] | None = None):
         self.config = config
         self.db = db
         self.env = env or {}
@@ -160,8 +160,9 @@ def bulletin(tmp_path: Path, sample_server: SampleServer) -> Bulletin:
     return Bulletin(config, db)
 
 
-def make_bulletin(tmp: Path, server: SampleServer, extra: str = "") -> Bulletin:
-    db = tmp / "bulletin.db"
+def make_bulletin(tmp: Path, server: SampleServer, extra: str = "", db: str = "") -> Bulletin:
+    """A config for the sample sites in ``tmp``, its archive ``tmp/bulletin.db`` or ``db`` (a URL)."""
+    archive: Path | str = db or tmp / "bulletin.db"
     config = tmp / "config.toml"
-    config.write_text(sample_config(server, db, extra), encoding="utf-8")
-    return Bulletin(config, db)
+    config.write_text(sample_config(server, archive, extra), encoding="utf-8")
+    return Bulletin(config, archive)

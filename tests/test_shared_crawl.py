@@ -126,7 +126,7 @@ def finish(proc: subprocess.Popen[str], timeout: float = 60) -> tuple[int, str, 
 
 
 def article_rows(bulletin: Bulletin) -> int:
-    if not bulletin.db.exists():
+    if isinstance(bulletin.db, Path) and not bulletin.db.exists():
         return 0
     with bulletin.store() as store:
         return int(store.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
@@ -144,9 +144,11 @@ def test_three_workers_and_the_seed_store_every_article_once(
     sample_server: SampleServer,
     redis_server: RedisServer,
     plain: tuple[set[str], Counter[str]],
+    archive: str,
 ) -> None:
+    """Into one SQLite file, then into one PostgreSQL archive (as on several machines)."""
     urls, plain_fetched = plain
-    bulletin = make_bulletin(tmp_path, sample_server, SHARED)
+    bulletin = make_bulletin(tmp_path, sample_server, SHARED, db="" if archive.endswith(".db") else archive)
     before = Counter(sample_server.hits)
     workers = [worker(bulletin, redis_server.url, SHARING) for _ in range(3)]
     time.sleep(1)  # let the workers open (they wait for the seed)
