@@ -28,6 +28,11 @@ Two things scrapy-redis leaves to its user are done here:
   fingerprint without the request, so the request, pushed again once Redis was back, was
   filtered as already seen and never fetched. Here one Lua script does both, and a retry
   after a lost reply finds the fingerprint with the request already queued.
+- *A pop whose reply is lost*: scrapy-redis's pop removes the request in Redis, and if
+  Redis goes down before the reply arrives, nobody has it. Here the pop is a Lua script
+  that also keeps what it popped under this scheduler's own key with the call's nonce; a
+  call with the same nonce (redis-py's retry, or the next pop after an outage, which reuses
+  the nonce of a pop that failed) returns that request instead of popping another.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+import uuid
 from typing import TYPE_CHECKING, Any, Self
 
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -64,6 +70,21 @@ end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
 """
+# KEYS: the priority queue, this scheduler's last pop; ARGV: the call's nonce. Idempotent per
+# nonce: a call repeating one that ran returns the request that one popped.
+POP_ONCE = """
+if redis.call('HGET', KEYS[2], 'nonce') == ARGV[1] then
+    return redis.call('HGET', KEYS[2], 'request')
+end
+local popped = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #popped == 0 then
+    return false
+end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+redis.call('HSET', KEYS[2], 'nonce', ARGV[1], 'request', popped[1])
+redis.call('EXPIRE', KEYS[2], 86400)
+return popped[1]
+"""
 
 
 class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyped
@@ -78,6 +99,9 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
     seeded: bool  # a worker: it has seen a running seed, or has had a request
     renewed: float  # a seed: when it last renewed the seeding key
     push_unseen: Any  # redis-py Script: EVALSHA, loaded again after a Redis restart
+    pop_once: Any
+    pop_key: str  # this scheduler's last pop, for a retry after a lost reply
+    pop_nonce: str  # kept after a pop that failed: it may have run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -95,6 +119,9 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
         scheduler.seeded = False
         scheduler.renewed = 0.0
         scheduler.push_unseen = scheduler.server.register_script(PUSH_UNSEEN)
+        scheduler.pop_once = scheduler.server.register_script(POP_ONCE)
+        scheduler.pop_key = ""
+        scheduler.pop_nonce = uuid.uuid4().hex
         crawler.signals.connect(scheduler.on_idle, signal=signals.spider_idle)
         return scheduler
 
@@ -105,6 +132,7 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
         self.seeded = False
         if not isinstance(self.queue, PriorityQueue):
             raise TypeError(f"SharedScheduler queues into a PriorityQueue, not {type(self.queue).__name__}")
+        self.pop_key = f"{self.queue.key}:popped:{uuid.uuid4().hex}"
         self.last_busy = time.monotonic()
         # Scrapy looks at an idle scheduler only every 5 s (its engine heartbeat); requests
         # another worker pushes should be taken up sooner than that.
@@ -122,6 +150,9 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
                 self.spider.name,
                 len(self.held),
             )
+        with contextlib.suppress(*OUTAGE):  # unreachable: the key expires on its own
+            if self.pop_key:
+                self.server.delete(self.pop_key)
         if not self.worker:
             with contextlib.suppress(*OUTAGE):  # unreachable: the key expires on its own
                 self.server.delete(self.seeding_key)  # the crawl is over: new workers wait for the next
@@ -151,7 +182,7 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
     def next_request(self) -> Request | None:
         try:
             self._push_held()
-            request: Request | None = super().next_request()
+            request = self._pop()
         except OUTAGE as exc:
             self._down(exc)
             return None
@@ -233,6 +264,14 @@ class SharedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis is untyp
         if not added:
             self.df.log(request, self.spider)
         return bool(added)
+
+    def _pop(self) -> Request | None:
+        data = self.pop_once(keys=[self.queue.key, self.pop_key], args=[self.pop_nonce])
+        self.pop_nonce = uuid.uuid4().hex  # it ran and its reply came: the next pop is a new one
+        if data is None:
+            return None
+        request: Request = self.queue._decode_request(data)
+        return request
 
     def _push_held(self) -> None:
         while self.held:

@@ -1,4 +1,4 @@
-"""SharedScheduler against a real redis-server: a request is seen and queued as one step.
+"""SharedScheduler against a real redis-server: a lost reply loses no request, pushing or popping.
 
 A loopback proxy between the scheduler and Redis forwards one command and then cuts the
 connection before Redis's reply comes back, as a Redis restart does to the command in flight.
@@ -89,15 +89,20 @@ def article(n: int) -> Request:
     return Request(url, meta={"bulletin_article": True, "bulletin_url": url})
 
 
-def test_a_reply_lost_after_the_fingerprint_was_added_loses_no_request(redis_server: RedisServer) -> None:
-    proxy = CutProxy(redis_server.port)
+def shared_scheduler(proxy: CutProxy) -> SharedScheduler:
     shared = scrapy_settings(load_settings(env={}), 0, proxy.url)
     # What `bulletin crawl --redis` sets (the scheduler, the queue, REDIS_PARAMS...), not the defaults.
     crawler = get_crawler(Cut, {k: v for k, v in shared.items() if shared.getpriority(k) == CMDLINE})
     spider = Cut.from_crawler(crawler)
     scheduler = SharedScheduler.from_crawler(crawler)
     Scheduler.open(scheduler, spider)  # the queue and filter, without the engine's poll (no reactor here)
+    scheduler.pop_key = f"{scheduler.queue.key}:popped:test"  # as SharedScheduler.open sets it
+    return scheduler
 
+
+def test_a_reply_lost_after_the_fingerprint_was_added_loses_no_request(redis_server: RedisServer) -> None:
+    proxy = CutProxy(redis_server.port)
+    scheduler = shared_scheduler(proxy)
     assert scheduler.enqueue_request(article(1))
     proxy.marker = (DUPEFILTER_KEY % {"spider": "cut"}).encode()
     scheduler.enqueue_request(article(2))  # its reply is cut; the client retries or holds it
@@ -111,3 +116,20 @@ def test_a_reply_lost_after_the_fingerprint_was_added_loses_no_request(redis_ser
     assert not scheduler.held
     assert not scheduler.enqueue_request(article(2))  # and a real duplicate is still one
     assert client.zcard(QUEUE_KEY % {"spider": "cut"}) == 3
+
+
+def test_a_reply_lost_after_a_pop_loses_no_request(redis_server: RedisServer) -> None:
+    proxy = CutProxy(redis_server.port)
+    scheduler = shared_scheduler(proxy)
+    for n in range(4):
+        assert scheduler.enqueue_request(article(n))
+    first = scheduler.next_request()
+    proxy.marker = (QUEUE_KEY % {"spider": "cut"}).encode()  # the next pop runs; its reply is cut
+    popped = [first]
+    for _ in range(10):  # None while the client reconnects, and once the queue is empty
+        popped.append(scheduler.next_request())
+    proxy.close()
+
+    assert len(proxy.cut) == 1
+    urls = sorted(r.url for r in popped if r is not None)
+    assert urls == sorted(article(n).url for n in range(4))  # scrapy-redis's pop: one missing
