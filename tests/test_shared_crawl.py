@@ -203,6 +203,7 @@ def test_a_worker_started_long_before_the_seed_waits_for_it(
     assert stored_urls(bulletin) == stored_urls(before)
 
 
+@pytest.mark.ci  # a fault test: run by make test-ci
 def test_a_killed_worker_loses_nothing_the_next_seed_does_not_find_again(
     tmp_path: Path,
     sample_server: SampleServer,
@@ -241,6 +242,7 @@ def test_a_killed_worker_loses_nothing_the_next_seed_does_not_find_again(
     assert by_seed == urls - first
 
 
+@pytest.mark.ci  # a fault test: run by make test-ci
 def test_a_redis_restart_mid_crawl_makes_workers_wait_and_resume(
     tmp_path: Path,
     sample_server: SampleServer,
@@ -270,6 +272,7 @@ def test_a_redis_restart_mid_crawl_makes_workers_wait_and_resume(
     assert not {url: n for url, n in again.items() if n > max(1, plain_fetched.get(url, 0))}  # none twice
 
 
+@pytest.mark.ci  # a fault test: run by make test-ci
 def test_redis_gone_for_good_stops_the_crawl_with_one_line(
     tmp_path: Path, sample_server: SampleServer, redis_server: RedisServer
 ) -> None:
