@@ -73,51 +73,28 @@ def fetched(server: SampleServer, before: Counter[str]) -> Counter[str]:
     return Counter({url: n for url, n in hits.items() if n > 0 and not url.endswith("/robots.txt")})
 
 
-def worker(
-    bulletin: Bulletin, url: str, env: dict[str, str] | None = None, *sources: str
-) -> subprocess.Popen[str]:
+def child(bulletin: Bulletin, env: dict[str, str] | None, *args: str) -> subprocess.Popen[str]:
+    """`bulletin ARGS` in a child process, on the bulletin's config."""
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bulletin",
-            "--config",
-            str(bulletin.config),
-            "worker",
-            "crawl",
-            "--redis",
-            url,
-            *sources,
-        ],
+        [sys.executable, "-m", "bulletin", "--config", str(bulletin.config), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=REPO,
         env={**os.environ, "BULLETIN_CONFIG": "", **(env or {})},
     )
+
+
+def worker(
+    bulletin: Bulletin, url: str, env: dict[str, str] | None = None, *sources: str
+) -> subprocess.Popen[str]:
+    return child(bulletin, env, "worker", "crawl", "--redis", url, *sources)
 
 
 def seed(
     bulletin: Bulletin, url: str, env: dict[str, str] | None = None, *sources: str
 ) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bulletin",
-            "--config",
-            str(bulletin.config),
-            "crawl",
-            "--redis",
-            url,
-            *sources,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "BULLETIN_CONFIG": "", **(env or {})},
-    )
+    return child(bulletin, env, "crawl", "--redis", url, *sources)
 
 
 def finish(proc: subprocess.Popen[str], timeout: float = 60) -> tuple[int, str, str]:
