@@ -869,7 +869,7 @@ class Store:
         instead of queueing) and the upsert only takes a claim that is free or expired,
         re-checked under its row lock; on SQLite the write lock serialises the claimers.
         """
-        now = utcnow()
+        now = self._lease_clock()
         expires = now + timedelta(seconds=lease)
         skip_locked = " FOR UPDATE OF a SKIP LOCKED" if self.postgres else ""
         with self.transaction(lock=False):
@@ -905,6 +905,14 @@ class Store:
         ).fetchall()
         return [_article(row) for row in found]
 
+    def _lease_clock(self) -> datetime:
+        """The time leases are read on: the server's on PostgreSQL, so workers on machines whose
+        clocks differ agree when a claim has expired; this machine's on SQLite (one machine)."""
+        if self.postgres:
+            moment: datetime = self.conn.execute("SELECT clock_timestamp()").fetchone()[0]
+            return moment.astimezone(UTC)
+        return utcnow()
+
     @_retried
     def release_claim(self, article_id: int, worker: str) -> None:
         """Drop ``worker``'s claim on an article (its record is stored, or it gives the article up)."""
@@ -916,7 +924,7 @@ class Store:
     def live_claims(self) -> int:
         """Claims not yet expired, by any worker: work that may still come back if its worker died."""
         row = self.conn.execute(
-            "SELECT count(*) FROM extraction_claims WHERE expires_at > ?", (_utc(utcnow()),)
+            "SELECT count(*) FROM extraction_claims WHERE expires_at > ?", (_utc(self._lease_clock()),)
         ).fetchone()
         return int(row[0])
 
