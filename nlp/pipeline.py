@@ -82,12 +82,19 @@ def build_nlp(model: str | None = None) -> Language:
     return nlp
 
 
-def add_components(nlp: Language, models: Path | None = MODELS) -> Language:
-    """Add the rule components after whatever the pipeline already has (works on spacy.blank).
+def add_components(nlp: Language, models: Path | None = MODELS, features: str = "both") -> Language:
+    """Add the bulletin components after whatever the pipeline already has (works on spacy.blank).
 
-    models is the folder of the trained classifiers (models/relevance, models/tactics) that
-    vote beside the rules; None leaves every decision to the rules.
+    models is the folder of the trained classifiers: models/relevance and models/tactics vote
+    beside the rules; models/roles decides who is a defendant and models/attribution whose
+    each penalty is. None leaves every decision to the rules. features is "both" (the
+    classifiers also see the rules' votes, as shipped) or "trained" (they see only the parse
+    and the context: for the ablation, with models trained that way).
     """
+
+    def trained(name: str) -> str:
+        return "" if models is None or not (models / name).is_dir() else str(models / name)
+
     nlp.add_pipe("bulletin_noise")
     entity_ruler = nlp.add_pipe(
         "span_ruler",
@@ -108,8 +115,8 @@ def add_components(nlp: Language, models: Path | None = MODELS) -> Language:
         config={"spans_key": TACTIC_CUES_KEY, "phrase_matcher_attr": "LOWER"},
     )
     cast(SpanRuler, tactic_ruler).initialize(lambda: [], nlp=nlp, patterns=read_patterns("tactics.jsonl"))
-    nlp.add_pipe("bulletin_subjects")
-    nlp.add_pipe("bulletin_penalties")
+    nlp.add_pipe("bulletin_subjects", config={"classifier": trained("roles"), "features": features})
+    nlp.add_pipe("bulletin_penalties", config={"classifier": trained("attribution"), "features": features})
     nlp.add_pipe("bulletin_stages")
     nlp.add_pipe("bulletin_tactics", config={"classifier": "" if models is None else str(models / "tactics")})
     nlp.add_pipe("bulletin_laws")

@@ -19,6 +19,12 @@ MENTIONS_KEY = "bulletin_mentions"
 # Name mentions of the other people (not subjects, officials or handlers): a penalty can still
 # name one of them ("..., and Lu, a former secretary, six years"), which makes them a subject.
 PEOPLE_KEY = "bulletin_people"
+# Every mention of every person cluster (names, and pronouns, role nouns and groups bound to
+# a cluster), labelled with the cluster's name, the kind of mention as span_id: the
+# candidates the trained attribution weighs. doc.user_data[CLUSTER_SCORES] maps each
+# cluster's name to the role classifier's probability that it is a defendant.
+CLUSTERS_KEY = "bulletin_clusters"
+CLUSTER_SCORES = "bulletin_cluster_scores"
 SUBJECTS_KEY = "bulletin_subjects"
 PENALTIES_KEY = "bulletin_penalties"
 TACTIC_CUES_KEY = "bulletin_tactic_cues"

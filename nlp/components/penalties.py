@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
 from nlp.components.common import (
+    CLUSTER_SCORES,
+    CLUSTERS_KEY,
     GROUP_SEP,
     MENTIONS_KEY,
     PENALTIES_KEY,
@@ -23,6 +26,7 @@ from nlp.components.common import (
     set_payload,
     terms,
 )
+from nlp.components.roles import FEATURE_MODES, LINK_LABEL, LINK_RECORD, FeatureClassifier, pair_words
 from nlp.numbers import DURATION, find_money, parse_duration
 
 logger = logging.getLogger(__name__)
@@ -219,16 +223,33 @@ class _Hit:
 
 @Language.factory(
     "bulletin_penalties",
-    default_config={"patterns": "penalties.jsonl", "evidence_window": 160, "max_sentence_chars": 3000},
+    default_config={
+        "patterns": "penalties.jsonl",
+        "evidence_window": 160,
+        "max_sentence_chars": 3000,
+        "classifier": "",
+        "features": "both",
+        "threshold": 0.5,
+    },
 )
 def make_penalties(
-    nlp: Language, name: str, patterns: str, evidence_window: int, max_sentence_chars: int
+    nlp: Language,
+    name: str,
+    patterns: str,
+    evidence_window: int,
+    max_sentence_chars: int,
+    classifier: str,
+    features: str,
+    threshold: float,
 ) -> PenaltyFinder:
     return PenaltyFinder(
         name,
         patterns=patterns,
         evidence_window=evidence_window,
         max_sentence_chars=max_sentence_chars,
+        classifier=classifier,
+        features=features,
+        threshold=threshold,
     )
 
 
@@ -240,10 +261,30 @@ class PenaltyFinder:
     end), where evidence is exactly text[start:end].
     """
 
-    def __init__(self, name: str, *, patterns: str, evidence_window: int, max_sentence_chars: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        patterns: str,
+        evidence_window: int,
+        max_sentence_chars: int,
+        classifier: str = "",
+        features: str = "both",
+        threshold: float = 0.5,
+    ) -> None:
         check_config(name, "patterns", patterns, str)
         check_config(name, "evidence_window", evidence_window, int)
         check_config(name, "max_sentence_chars", max_sentence_chars, int)
+        check_config(name, "classifier", classifier, str)
+        check_config(name, "threshold", threshold, (int, float))
+        if features not in FEATURE_MODES:
+            raise ValueError(f"{name}: config 'features' expected one of {FEATURE_MODES}, got {features!r}")
+        # The trained attribution model gives each penalty its person; without one, the rules do.
+        self.classifier = FeatureClassifier(classifier, LINK_LABEL) if classifier else None
+        self.rule_features = features == "both"
+        self.threshold = float(threshold)
+        # Set by training/make_corpus.py: keep every (penalty, person) pair's features.
+        self.record = False
         self.max_sentence_chars = max_sentence_chars
         if evidence_window < 0:
             raise ValueError(f"{name}: config 'evidence_window' expected an int >= 0, got {evidence_window}")
@@ -286,8 +327,10 @@ class PenaltyFinder:
         )
         records: list[tuple[bool, bool, dict[str, Any]]] = []
         # Without a parser or sentencizer the whole text is one sentence.
-        sents = doc.sents if doc.has_annotation("SENT_START") else [doc[:]]
-        for sent in sents:
+        sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+        if self.record:
+            doc.user_data[LINK_RECORD] = []
+        for index, sent in enumerate(sents):
             s_text = sent.text
             base = sent.start_char
             if len(s_text) > self.max_sentence_chars:
@@ -307,6 +350,10 @@ class PenaltyFinder:
                 hit.final = bool(_APPEAL.search(s_text[max(0, hit.start - _LOOK) : hit.start]))
             self._attribute(sent, hits, mentions, others)
             hits = [h for h in hits if not h.company]
+            if self.classifier is not None or self.record:
+                self._link(doc, sents, index, hits)
+                if self.classifier is not None and _RESPECTIVELY.search(s_text):
+                    self._respectively(hits)
             for hit in hits:
                 ev_start, ev_end = self._evidence(s_text, hit, hits)
                 for person in hit.persons or [""]:
@@ -562,6 +609,59 @@ class PenaltyFinder:
                 hit.final = False
         if _RESPECTIVELY.search(s):
             self._respectively(hits)
+
+    def _link(self, doc: Doc, sents: list[Span], index: int, hits: list[_Hit]) -> None:
+        """Give each hit the persons the attribution model links it to. Every person cluster
+        of the article is a candidate, by its mention nearest before the hit (else after it);
+        each pair scoring at least the threshold is linked, and when none does, the best one:
+        a penalty the rules found is someone's."""
+        sent = sents[index]
+        starts = [s.start_char for s in sents]
+        mentions = sorted((s.start_char, s.end_char, s.label_, s.id_) for s in doc.spans.get(CLUSTERS_KEY, []))
+        scores = doc.user_data.get(CLUSTER_SCORES, {})
+        spans = [(sent.start_char + h.start, sent.start_char + h.end) for h in hits]
+        for hit, (start, end) in zip(hits, spans, strict=True):
+            nearest: dict[str, tuple[int, int, int, str]] = {}
+            for m_start, m_end, name, kind in mentions:
+                if m_start < end and m_end > start:
+                    continue  # a name inside the penalty's own words
+                distance = start - m_end if m_end <= start else m_start - end + len(doc.text)
+                if name not in nearest or distance < nearest[name][0]:
+                    nearest[name] = (distance, m_start, m_end, kind)
+            if not nearest:
+                continue
+            names = list(nearest)
+            examples = []
+            for name in names:
+                _, m_start, m_end, kind = nearest[name]
+                left, right = (m_end, start) if m_end <= start else (end, m_start)
+                between_people = len({n for s, e, n, _ in mentions if left <= s and e <= right and n != name})
+                between_hits = sum(1 for s, e in spans if left <= s and e <= right)
+                back = index - (bisect.bisect_right(starts, m_start) - 1)
+                examples.append(
+                    pair_words(
+                        doc,
+                        (start, end),
+                        (m_start, m_end, kind),
+                        between_people,
+                        between_hits,
+                        back,
+                        scores.get(name, 0.0) >= 0.5,
+                        (name in hit.persons) if self.rule_features else None,
+                    )
+                )
+            if self.record:
+                doc.user_data[LINK_RECORD].extend(
+                    {"start": start, "end": end, "kind": hit.kind, "fields": dict(hit.fields), "name": n, "words": w}
+                    for n, w in zip(names, examples, strict=True)
+                )
+            if self.classifier is None:
+                continue
+            probabilities = self.classifier.scores(examples)
+            ranked = sorted(zip(probabilities, names, strict=True), reverse=True)
+            linked = [n for p, n in ranked if p >= self.threshold] or [ranked[0][1]]
+            order = {n: nearest[n][1] for n in names}
+            hit.persons = sorted(linked, key=order.__getitem__)
 
     def _syntactic_subject(self, sent: Span, hit: _Hit, inside: list[tuple[int, int, str]]) -> int | None:
         """Index in inside of the person the imposing verb is about: the passive subject of

@@ -11,6 +11,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, SpanGroup
 
 from nlp.components.common import (
+    CLUSTER_SCORES,
+    CLUSTERS_KEY,
     GROUP_SEP,
     MENTIONS_KEY,
     PEOPLE_KEY,
@@ -22,6 +24,7 @@ from nlp.components.common import (
     read_patterns,
     terms,
 )
+from nlp.components.roles import FEATURE_MODES, ROLE_LABEL, ROLE_RECORD, FeatureClassifier, role_words
 
 logger = logging.getLogger(__name__)
 
@@ -95,10 +98,20 @@ class _Cluster:
 
 @Language.factory(
     "bulletin_subjects",
-    default_config={"patterns": "persons.jsonl", "window": 120},
+    default_config={
+        "patterns": "persons.jsonl",
+        "window": 120,
+        "classifier": "",
+        "features": "both",
+        "threshold": 0.5,
+    },
 )
-def make_subjects(nlp: Language, name: str, patterns: str, window: int) -> SubjectFinder:
-    return SubjectFinder(name, patterns=patterns, window=window)
+def make_subjects(
+    nlp: Language, name: str, patterns: str, window: int, classifier: str, features: str, threshold: float
+) -> SubjectFinder:
+    return SubjectFinder(
+        name, patterns=patterns, window=window, classifier=classifier, features=features, threshold=threshold
+    )
 
 
 class SubjectFinder:
@@ -110,13 +123,32 @@ class SubjectFinder:
     the subject's name, or names joined by "|" for a group.
     """
 
-    def __init__(self, name: str, *, patterns: str, window: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        patterns: str,
+        window: int,
+        classifier: str = "",
+        features: str = "both",
+        threshold: float = 0.5,
+    ) -> None:
         check_config(name, "patterns", patterns, str)
         check_config(name, "window", window, int)
+        check_config(name, "classifier", classifier, str)
+        check_config(name, "threshold", threshold, (int, float))
         if window < 20:
             raise ValueError(f"{name}: config 'window' expected an int >= 20, got {window}")
+        if features not in FEATURE_MODES:
+            raise ValueError(f"{name}: config 'features' expected one of {FEATURE_MODES}, got {features!r}")
         self.name = name
         self.window = window
+        # The trained role classifier decides who is a defendant; without one, the rules do.
+        self.classifier = FeatureClassifier(classifier, ROLE_LABEL) if classifier else None
+        self.rule_features = features == "both"
+        self.threshold = float(threshold)
+        # Set by training/make_corpus.py: keep every cluster's feature words in doc.user_data.
+        self.record = False
         rows = read_patterns(patterns)
         self.intro_res = [re.compile(r["regex"]) for r in rows if r.get("kind") == "intro"]
         # Name shapes the small model often misses ("Park Sung-min", "Lukas W."): candidates
@@ -181,10 +213,10 @@ class SubjectFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         try:
-            clusters, mentions, others = self._find(doc)
+            clusters, mentions, others, everyone = self._find(doc)
         except Exception:
             logger.exception("bulletin_subjects failed on a %d-char doc", len(doc.text))
-            clusters, mentions, others = [], [], []
+            clusters, mentions, others, everyone = [], [], [], []
         subject_spans = []
         for cluster in clusters:
             best = max(cluster.mentions, key=lambda m: (len(m.name.split()), -m.start))
@@ -205,6 +237,12 @@ class SubjectFinder:
                 if span is not None:
                     people.append(span)
         doc.spans[PEOPLE_KEY] = SpanGroup(doc, name=PEOPLE_KEY, spans=people)
+        all_spans = []
+        for start, end, label, kind in everyone:
+            span = char_span(doc, start, end, label=label, span_id=kind)
+            if span is not None:
+                all_spans.append(span)
+        doc.spans[CLUSTERS_KEY] = SpanGroup(doc, name=CLUSTERS_KEY, spans=all_spans)
         return doc
 
     def _clean_name(self, text: str) -> str | None:
@@ -337,31 +375,45 @@ class SubjectFinder:
                 if self.strong_re.search(window):
                     cluster.strong += 1
 
-    def _find(self, doc: Doc) -> tuple[list[_Cluster], list[tuple[int, int, str]], list[_Cluster]]:
-        """Subjects, their resolved mentions, and the other people who are not officials."""
+    def _find(
+        self, doc: Doc
+    ) -> tuple[list[_Cluster], list[tuple[int, int, str]], list[_Cluster], list[tuple[int, int, str, str]]]:
+        """Subjects, their resolved mentions, the other people who are not officials, and
+        every cluster's mentions with their kind (name, pronoun, role, group)."""
         text = doc.text
         noise = noise_ranges(doc)
         found = self._candidates(doc, noise)
+        doc.user_data[CLUSTER_SCORES] = {}
         if not found:
-            return [], [], []
+            return [], [], [], []
         # Things the model tags PERSON ("Hong Kong-born", "Sgt", "Fengrui Law Firm") are no one.
         clusters = [c for c in self._cluster(found) if not self._thing(c.name)]
         if not clusters:
-            return [], [], []
+            return [], [], [], []
         self._more_mentions(text, clusters, noise)
         for cluster in clusters:
             best = max(cluster.mentions, key=lambda m: (len(m.name.split()), -m.start))
             cluster.name = best.name
             self._score(text, cluster)
         self._score_pronouns(doc, clusters, noise)
-        subjects = [
-            # A title next to one mention does not outweigh several mentions as the one
-            # sentenced or recruited (garbled copy, "the colonel surnamed Hsieh").
-            c
-            for c in clusters
-            if c.strong or ((c.intro or c.patient) and c.official < max(1, c.patient) and not c.handler)
-        ]
-        self._add_coordinated(text, clusters, subjects)
+        everyone = self._every_mention(doc, clusters, noise)
+        if self.classifier is not None or self.record:
+            scores = self._classify(doc, clusters, everyone)
+        else:
+            scores = {}
+        if self.classifier is not None:
+            subjects = [c for c in clusters if scores[c.name] >= self.threshold]
+        else:
+            subjects = [
+                # A title next to one mention does not outweigh several mentions as the one
+                # sentenced or recruited (garbled copy, "the colonel surnamed Hsieh").
+                c
+                for c in clusters
+                if c.strong or ((c.intro or c.patient) and c.official < max(1, c.patient) and not c.handler)
+            ]
+            self._add_coordinated(text, clusters, subjects)
+            scores = {c.name: float(c in subjects) for c in clusters}
+        doc.user_data[CLUSTER_SCORES] = scores
         if not subjects:
             # No one is named as sentenced, charged or recruited: fall back on the only
             # person who is not an official, or the most mentioned one named twice or more.
@@ -378,7 +430,52 @@ class SubjectFinder:
             for c in clusters
             if c not in subjects and not c.official and not c.handler and self._person_like(c.name)
         ]
-        return subjects, self._resolve(doc, subjects, noise), others
+        return subjects, self._resolve(doc, subjects, noise), others, everyone
+
+    def _every_mention(
+        self, doc: Doc, clusters: list[_Cluster], noise: list[tuple[int, int]]
+    ) -> list[tuple[int, int, str, str]]:
+        """Each cluster's names, and the pronouns, role nouns and groups bound to it."""
+        names = {(m.start, m.end) for c in clusters for m in c.mentions}
+        out = []
+        for start, end, label in self._resolve(doc, clusters, noise):
+            if (start, end) in names:
+                kind = "name"
+            elif GROUP_SEP in label:
+                kind = "group"
+            elif doc.text[start:end].lower() in _PRONOUNS:
+                kind = "pronoun"
+            else:
+                kind = "role"
+            out.extend((start, end, member, kind) for member in label.split(GROUP_SEP) if member)
+        return out
+
+    def _classify(
+        self, doc: Doc, clusters: list[_Cluster], everyone: list[tuple[int, int, str, str]]
+    ) -> dict[str, float]:
+        """The role classifier's probability that each cluster is a defendant (0.0 without
+        a classifier), keeping the feature words in doc.user_data when recording."""
+        examples = []
+        for cluster in clusters:
+            mentions = [(s, e, k) for s, e, n, k in everyone if n == cluster.name]
+            mentions = mentions or [(m.start, m.end, "name") for m in cluster.mentions]
+            counts = {
+                "patient": cluster.patient,
+                "strong": cluster.strong,
+                "official": cluster.official,
+                "handler": cluster.handler,
+                "intro": int(cluster.intro),
+            }
+            examples.append(role_words(doc, mentions, cluster.name, counts if self.rule_features else None))
+        if self.classifier is not None:
+            probabilities = self.classifier.scores(examples)
+        else:
+            probabilities = [0.0] * len(clusters)
+        if self.record:
+            doc.user_data[ROLE_RECORD] = [
+                {"name": c.name, "words": words} for c, words in zip(clusters, examples, strict=True)
+            ]
+        return {c.name: p for c, p in zip(clusters, probabilities, strict=True)}
 
     def _thing(self, name: str) -> bool:
         """A name with a word (or hyphenated part) of the non-person lexicon: not a person."""
