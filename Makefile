@@ -48,11 +48,18 @@ bench: $(INSTALLED)
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache .mypy_cache
 
-## train: rebuild the shipped classifiers (relevance, tactics) from the repository's article sets
+## train: rebuild the shipped classifiers (relevance, tactics, roles, attribution) from the repository's article sets
 train: $(INSTALLED)
 	$(PY) training/make_corpus.py training/corpus
 	for task in relevance tactics; do \
 		$(PY) -m spacy train training/$$task.cfg --output training/output/$$task \
+			--paths.train training/corpus/$$task-train.spacy --paths.dev training/corpus/$$task-dev.spacy \
+		&& rm -rf nlp/models/$$task && cp -r training/output/$$task/model-best nlp/models/$$task || exit 1; \
+	done
+	# The role classifier first: the attribution examples say whether each person is a defendant.
+	for task in roles attribution; do \
+		$(PY) training/make_corpus.py training/corpus --task $$task --models nlp/models \
+		&& $(PY) -m spacy train nlp/configs/$$task.cfg --output training/output/$$task \
 			--paths.train training/corpus/$$task-train.spacy --paths.dev training/corpus/$$task-dev.spacy \
 		&& rm -rf nlp/models/$$task && cp -r training/output/$$task/model-best nlp/models/$$task || exit 1; \
 	done

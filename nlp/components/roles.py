@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -189,7 +190,7 @@ class FeatureClassifier:
     def __init__(self, path: str, label: str) -> None:
         self.path = path
         self.label = label
-        self.nlp, self.textcat = _load(path)
+        self.nlp, self.textcat = _load(path, _stamp(path))
         if label not in self.textcat.labels:
             raise ValueError(f"classifier {path} has no label {label!r} (it has {self.textcat.labels})")
 
@@ -201,8 +202,15 @@ class FeatureClassifier:
         return [float(doc.cats.get(self.label, 0.0)) for doc in docs]
 
 
+def _stamp(path: str) -> int:
+    """When the model at path was written: `bulletin train` replaces a folder in place, and a
+    process that loads it again must not get the one it cached before."""
+    weights = Path(path) / "textcat" / "model"
+    return weights.stat().st_mtime_ns if weights.exists() else 0
+
+
 @lru_cache(maxsize=8)
-def _load(path: str) -> tuple[Language, TextCategorizer]:
+def _load(path: str, stamp: int) -> tuple[Language, TextCategorizer]:
     try:
         pipeline = spacy.load(path)
     except (OSError, ValueError) as exc:

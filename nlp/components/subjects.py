@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from spacy.language import Language
-from spacy.tokens import Doc, SpanGroup
+from spacy.tokens import Doc, Span, SpanGroup
 
 from nlp.components.common import (
     CLUSTER_SCORES,
@@ -90,6 +90,8 @@ class _Cluster:
     strong: int = 0
     official: int = 0
     handler: int = 0
+    # A person the text describes instead of naming ("a retired army colonel").
+    described: bool = False
 
     @property
     def first(self) -> int:
@@ -209,6 +211,7 @@ class SubjectFinder:
             r"naturalized|dual)\s+)*(?:[a-z-]+\s+)?"
             rf"(?:{roles})\b"
         )
+        self.person_nouns = {t.casefold() for t in terms(rows, "person_noun")}
         self.group_re = re.compile(rf"\b(?:{_alternation(terms(rows, 'group_phrase'))})\b", re.I)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -295,7 +298,7 @@ class SubjectFinder:
             if name and not in_ranges(m.start(), m.end(), noise):
                 start = m.start("name") + max(m.group("name").find(name), 0)
                 found.append(_Mention(start, start + len(name), name, official=official))
-        spans = [(ent.start_char, ent.end_char, ent.text) for ent in doc.ents if ent.label_ == "PERSON"]
+        spans = [_with_surname(ent) for ent in doc.ents if ent.label_ == "PERSON"]
         for rx in self.shape_res:
             spans.extend((m.start("name"), m.end("name"), m.group("name")) for m in rx.finditer(text))
         # Longest first, so "Park Sung-min" wins over a model entity "Park".
@@ -384,16 +387,17 @@ class SubjectFinder:
         noise = noise_ranges(doc)
         found = self._candidates(doc, noise)
         doc.user_data[CLUSTER_SCORES] = {}
-        if not found:
-            return [], [], [], []
         # Things the model tags PERSON ("Hong Kong-born", "Sgt", "Fengrui Law Firm") are no one.
         clusters = [c for c in self._cluster(found) if not self._thing(c.name)]
+        self._more_mentions(text, clusters, noise)
+        if self.classifier is not None or self.record:
+            clusters += self._described(doc, clusters, noise)
         if not clusters:
             return [], [], [], []
-        self._more_mentions(text, clusters, noise)
         for cluster in clusters:
-            best = max(cluster.mentions, key=lambda m: (len(m.name.split()), -m.start))
-            cluster.name = best.name
+            if not cluster.described:
+                best = max(cluster.mentions, key=lambda m: (len(m.name.split()), -m.start))
+                cluster.name = best.name
             self._score(text, cluster)
         self._score_pronouns(doc, clusters, noise)
         everyone = self._every_mention(doc, clusters, noise)
@@ -432,6 +436,42 @@ class SubjectFinder:
         ]
         return subjects, self._resolve(doc, subjects, noise), others, everyone
 
+    def _described(self, doc: Doc, clusters: list[_Cluster], noise: list[tuple[int, int]]) -> list[_Cluster]:
+        """People the text describes instead of naming: an indefinite noun phrase headed by a
+        person noun ("a retired army colonel", "an employee of a Japanese trading company")
+        or one owned by a name ("Tan's wife"), not in apposition to a name, each a cluster of
+        its own. Whether one is a defendant is the role classifier's call."""
+        if not doc.has_annotation("DEP"):
+            return []
+        taken = [(m.start, m.end) for c in clusters for m in c.mentions]
+        out: list[_Cluster] = []
+        for chunk in doc.noun_chunks:
+            root = chunk.root
+            if root.lower_ not in self.person_nouns or root.tag_ not in ("NN", "NNP"):
+                continue
+            first = chunk[0]
+            owner = [t for t in chunk if t.dep_ == "poss" and t.ent_type_ == "PERSON"]
+            if first.lower_ not in ("a", "an") and not owner:
+                continue
+            if root.dep_ == "appos" or any(c.dep_ == "appos" for c in root.children):
+                continue  # "Zhang, a former engineer": the name's description
+            if any(t.ent_type_ == "PERSON" for t in chunk if t not in owner and t.dep_ != "case"):
+                continue
+            end = chunk.end
+            for child in root.rights:
+                # "an employee of a Japanese trading company", "a man in his 70s from Hokkaido"
+                if child.dep_ == "prep" and child.lower_ in ("of", "in", "from", "at", "with") and child.i == end:
+                    if child.right_edge.i - chunk.start >= 12:
+                        break
+                    end = child.right_edge.i + 1
+            start_char, end_char = chunk.start_char, doc[end - 1].idx + len(doc[end - 1])
+            if in_ranges(start_char, end_char, noise) or in_ranges(start_char, end_char, taken):
+                continue
+            name = re.sub(r"\s+", " ", doc.text[start_char:end_char]).strip()
+            out.append(_Cluster(name, [_Mention(start_char, end_char, name)], described=True))
+            taken.append((start_char, end_char))
+        return out
+
     def _every_mention(
         self, doc: Doc, clusters: list[_Cluster], noise: list[tuple[int, int]]
     ) -> list[tuple[int, int, str, str]]:
@@ -466,7 +506,10 @@ class SubjectFinder:
                 "handler": cluster.handler,
                 "intro": int(cluster.intro),
             }
-            examples.append(role_words(doc, mentions, cluster.name, counts if self.rule_features else None))
+            words = role_words(doc, mentions, cluster.name, counts if self.rule_features else None)
+            named = sum(1 for c in clusters if not c.described)
+            words.append(f"described={int(cluster.described)}_{min(named, 2)}")
+            examples.append(words)
         if self.classifier is not None:
             probabilities = self.classifier.scores(examples)
         else:
@@ -581,6 +624,24 @@ class SubjectFinder:
                 out.append((start, end, GROUP_SEP.join(members)))
                 covered = end
         return out
+
+
+def _with_surname(ent: Span) -> tuple[int, int, str]:
+    """A Chinese name whose surname is also an English word ("He Jian", "Long Wei"): the
+    model often tags only the given name, so a capitalised pinyin syllable right before a
+    pinyin name joins it (a pronoun is never directly followed by a name)."""
+    doc = ent.doc
+    if ent.start > 0 and len(ent) <= 2:
+        prev = doc[ent.start - 1]
+        if (
+            prev.is_title
+            and prev.whitespace_
+            and _PINYIN.match(prev.text)
+            and all(_PINYIN.match(p) for t in ent for p in t.text.split("-"))
+            and prev.ent_type_ in ("", "PERSON")
+        ):
+            return prev.idx, ent.end_char, doc.text[prev.idx : ent.end_char]
+    return ent.start_char, ent.end_char, ent.text
 
 
 def _in_subject_position(doc: Doc, start: int, end: int) -> bool:
