@@ -204,6 +204,12 @@ _ELLIPSIS = re.compile(
     r"(?:,|\band|\bwhile|\bwhereas)\s+(?:[\w-]+\s+){0,2}?[A-Z][\w.'-]*[^.;]*?"
     r"(?:\b(?:for|to)\s+(?:a\s+)?|,\s*)$"
 )
+# One item of a list of people sentenced with the verb given once: "; Qiao, a former laboratory
+# technician, to nine years", "; and Mok Ka-yan to eight years and two months".
+_LIST_ITEM = re.compile(
+    r"^\s*(?:and\s+)?[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,3}\s*(?:\([^)]{0,20}\)\s*)?"
+    r"(?:,[^;.,]{1,80},\s*)?(?:(?:to|for)\s+(?:a\s+)?)?$"
+)
 # A verb of its own in the gap ("..., while Seo was sentenced to one year"): not an ellipsis.
 _OWN_VERB = re.compile(r"\b(?:sentenced|jailed|imprisoned|received|given|got|handed|ordered)\b", re.I)
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
@@ -467,7 +473,16 @@ class PenaltyFinder:
             return None
         last = max(previous, key=lambda h: h.end)
         gap = s[last.end : start]
-        if len(gap) > 120 or ";" in gap or not _ELLIPSIS.search(gap) or _OWN_VERB.search(gap):
+        if len(gap) > 160 or _OWN_VERB.search(gap):
+            return None
+        if ";" in gap:
+            # A list: "...; Qiao, a former technician, to nine years; and Min to six years". The
+            # item names its person and nothing else: the penalty is of the list's first kind
+            # (the term, not a deprivation of rights added to the first item only).
+            item = gap.rsplit(";", 1)[1]
+            first = min(previous, key=lambda h: h.start)
+            return first.kind if _LIST_ITEM.match(item) and len(item) <= 120 else None
+        if len(gap) > 120 or not _ELLIPSIS.search(gap):
             return None
         return last.kind
 

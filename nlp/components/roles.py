@@ -57,7 +57,7 @@ def _governor(token: Token) -> tuple[Token, list[str]]:
     """Up through the parts of a name phrase to the token that plays the clause role."""
     seen: list[str] = []
     for _ in range(4):
-        if token.dep_ not in _CLIMB or token.head is token:
+        if token.dep_ not in _CLIMB or token.head == token:
             break
         seen.append(token.dep_)
         token = token.head
@@ -75,11 +75,11 @@ def mention_words(doc: Doc, start: int, end: int, prefix: str = "") -> list[str]
     head = gov.head
     words += [f"{prefix}dep={gov.dep_}", f"{prefix}head={head.lemma_.lower()}"]
     words.append(f"{prefix}dh={gov.dep_}_{head.lemma_.lower()}")
-    if head.head is not head and head.dep_ in ("xcomp", "conj", "ccomp", "advcl", "relcl", "prep", "agent"):
+    if head.head != head and head.dep_ in ("xcomp", "conj", "ccomp", "advcl", "relcl", "prep", "agent"):
         words.append(f"{prefix}hh={head.dep_}_{head.head.lemma_.lower()}")
     words += [f"{prefix}up={dep}" for dep in climbed]
     for child in list(gov.children) + ([gov.head] if gov.dep_ == "appos" else []):
-        if child.dep_ == "appos" or child is gov.head:
+        if child.dep_ == "appos" or child == gov.head:
             words.append(f"{prefix}appos={child.lemma_.lower()}")
         elif child.dep_ == "poss":
             words.append(f"{prefix}poss={child.lower_}")
@@ -158,7 +158,7 @@ def pair_words(
         verb = next((t for t in [penalty, *penalty.ancestors] if t.pos_ in ("VERB", "AUX")), None)
         if verb is not None:
             words.append(f"pverb={verb.lemma_.lower()}")
-            if gov.head is verb:
+            if gov.head == verb:
                 words.append(f"sameverb={gov.dep_}")
         if gov.head.i in ancestors:
             words.append(f"path={bucket(ancestors[gov.head.i], (1, 2, 3))}")

@@ -101,6 +101,8 @@ class StageFinder:
                 continue
             if row.get("requires") and not lemmas & set(row["requires"]):
                 continue
+            if start > 0 and doc[start - 1].lower_ in row.get("not_after", ()):
+                continue
             if self._not_yet(anchor, match):
                 continue
             if row.get("person") and not self._person_released(anchor):
@@ -175,6 +177,9 @@ class StageFinder:
         return False
 
 
+_STATUTE_NOUNS = frozenset({"act", "law", "ordinance", "code", "regulations", "order"})
+
+
 def _attached_date(doc: Doc, anchor: Token, match: Span) -> Span | None:
     """The DATE entity in the anchor's own phrases ("arrested in April 2023", "pleaded guilty on
     Tuesday"); for a noun cue in its verb's ("took coercive measures against him in March"); for
@@ -191,7 +196,7 @@ def _attached_date(doc: Doc, anchor: Token, match: Span) -> Span | None:
     sent = anchor.sent
     near = []
     for ent in sent.ents:
-        if ent.label_ != "DATE" or date_parts(t.text for t in ent).empty:
+        if ent.label_ != "DATE" or date_parts(t.text for t in ent).empty or _statute_year(doc, ent):
             continue
         gap = match.start - ent.end if ent.end <= match.start else ent.start - match.end
         if 0 <= gap <= _NEAR:
@@ -210,10 +215,15 @@ def _tree_date(doc: Doc, roots: list[Token]) -> Span | None:
             seen.add(token.i)
             if token.ent_type_ == "DATE":
                 ent = _entity_at(doc, token)
-                if ent is not None and not date_parts(t.text for t in ent).empty:
+                if ent is not None and not date_parts(t.text for t in ent).empty and not _statute_year(doc, ent):
                     return ent
             queue.extend(c for c in token.children if c.dep_ not in _CLAUSES)
     return None
+
+
+def _statute_year(doc: Doc, ent: Span) -> bool:
+    """A year that is part of a statute's name ("Official Secrets Act 1989"), not a stage date."""
+    return ent.start > 0 and doc[ent.start - 1].lower_ in _STATUTE_NOUNS and len(ent) == 1
 
 
 def _entity_at(doc: Doc, token: Token) -> Span | None:

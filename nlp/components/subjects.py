@@ -405,17 +405,21 @@ class SubjectFinder:
             scores = self._classify(doc, clusters, everyone)
         else:
             scores = {}
+        cued = [
+            # A title next to one mention does not outweigh several mentions as the one
+            # sentenced or recruited (garbled copy, "the colonel surnamed Hsieh").
+            c
+            for c in clusters
+            if not c.described
+            and (c.strong or ((c.intro or c.patient) and c.official < max(1, c.patient) and not c.handler))
+        ]
+        self._add_coordinated(text, [c for c in clusters if not c.described], cued)
         if self.classifier is not None:
-            subjects = [c for c in clusters if scores[c.name] >= self.threshold]
+            # The classifier decides; where it finds no defendant at all (short texts, where
+            # it is least sure), the rules' cued people stand.
+            subjects = [c for c in clusters if scores[c.name] >= self.threshold] or cued
         else:
-            subjects = [
-                # A title next to one mention does not outweigh several mentions as the one
-                # sentenced or recruited (garbled copy, "the colonel surnamed Hsieh").
-                c
-                for c in clusters
-                if c.strong or ((c.intro or c.patient) and c.official < max(1, c.patient) and not c.handler)
-            ]
-            self._add_coordinated(text, clusters, subjects)
+            subjects = cued
             scores = {c.name: float(c in subjects) for c in clusters}
         doc.user_data[CLUSTER_SCORES] = scores
         if not subjects:
@@ -443,19 +447,22 @@ class SubjectFinder:
         its own. Whether one is a defendant is the role classifier's call."""
         if not doc.has_annotation("DEP"):
             return []
-        taken = [(m.start, m.end) for c in clusters for m in c.mentions]
+        names = sorted((m.start, m.end, doc.text[m.start : m.end]) for c in clusters for m in c.mentions)
+        taken = [(start, end) for start, end, _ in names]
         out: list[_Cluster] = []
         for chunk in doc.noun_chunks:
             root = chunk.root
             if root.lower_ not in self.person_nouns or root.tag_ not in ("NN", "NNP"):
                 continue
-            first = chunk[0]
-            owner = [t for t in chunk if t.dep_ == "poss" and t.ent_type_ == "PERSON"]
-            if first.lower_ not in ("a", "an") and not owner:
-                continue
             if root.dep_ == "appos" or any(c.dep_ == "appos" for c in root.children):
                 continue  # "Zhang, a former engineer": the name's description
-            if any(t.ent_type_ == "PERSON" for t in chunk if t not in owner and t.dep_ != "case"):
+            owner = self._owner(chunk, names)
+            if chunk[0].lower_ not in ("a", "an") and owner is None:
+                continue
+            # The described part: after the owner's "'s" ("Tan's wife": "wife").
+            body = next((t.i + 1 for t in chunk if t.dep_ == "case" and t.head.dep_ == "poss"), None)
+            body = body if body is not None else (chunk.start + 1 if owner is not None else chunk.start)
+            if any(t.ent_type_ == "PERSON" for t in doc[body : chunk.end]):
                 continue
             end = chunk.end
             for child in root.rights:
@@ -464,13 +471,33 @@ class SubjectFinder:
                     if child.right_edge.i - chunk.start >= 12:
                         break
                     end = child.right_edge.i + 1
-            start_char, end_char = chunk.start_char, doc[end - 1].idx + len(doc[end - 1])
+            start_char, end_char = doc[body].idx, doc[end - 1].idx + len(doc[end - 1])
             if in_ranges(start_char, end_char, noise) or in_ranges(start_char, end_char, taken):
                 continue
-            name = re.sub(r"\s+", " ", doc.text[start_char:end_char]).strip()
+            words = re.sub(r"\s+", " ", doc.text[start_char:end_char]).strip()
+            if owner is not None:
+                name = f"{owner}'s {words}"
+            else:
+                name = re.sub(r"\s+", " ", doc.text[chunk.start_char : end_char]).strip()
+                start_char = chunk.start_char
             out.append(_Cluster(name, [_Mention(start_char, end_char, name)], described=True))
             taken.append((start_char, end_char))
         return out
+
+    @staticmethod
+    def _owner(chunk: Span, names: list[tuple[int, int, str]]) -> str | None:
+        """Whose relative or aide the phrase describes: the name before "'s" ("Tan's wife"),
+        or for "his"/"her" the person named last before it; None when it has no owner."""
+        poss = next((t for t in chunk if t.dep_ == "poss" and t.head == chunk.root), None)
+        if poss is None:
+            return None
+        if poss.lower_ in ("his", "her"):
+            before = [n for n in names if n[1] <= poss.idx]
+            return before[-1][2] if before else None
+        for start, end, text in names:
+            if start <= poss.idx < end:
+                return text
+        return None
 
     def _every_mention(
         self, doc: Doc, clusters: list[_Cluster], noise: list[tuple[int, int]]
