@@ -290,6 +290,14 @@ def _report_crawl(settings: Settings, result: CrawlResult) -> None:
     for s in result.stats:
         if s.redecoded:
             click.echo(f"{s.source}: pages read in another encoding than declared: {_breakdown(s.redecoded)}")
+        if s.body_suspect:
+            click.echo(
+                f"{s.source}: bodies lacking the page's own description (body_suspect): {s.body_suspect}"
+            )
+        if s.rejected_dates:
+            click.echo(
+                f"{s.source}: publication dates rejected as impossible: {_breakdown(s.rejected_dates)}"
+            )
     click.echo(
         f"run {result.run_id} {result.status}: {sum(s.new for s in result.stats)} new articles "
         f"in {shown(settings.db)}"

@@ -237,13 +237,25 @@ def run_crawl(
 
 
 def crawl_problems(stats: list[CrawlStats]) -> list[str]:
-    """One line per source that yielded no article at all, with what became of its links.
+    """One line per source that yielded no article at all, with what became of its links,
+    and one for each source whose bodies were suspect or whose dates were rejected.
 
     A source that collected nothing is nearly always misconfigured (domains, feeds,
     link_pattern, selectors) or broken; a run must say so rather than report "0 new".
     """
     problems = []
     for s in stats:
+        if s.body_suspect:
+            problems.append(
+                f"{s.source}: {s.body_suspect} article bodies lack the page's own description "
+                "(body_suspect: story text may be lost; see the warnings for the URLs)"
+            )
+        if s.rejected_dates:
+            where = ", ".join(f"{k} {v}" for k, v in sorted(s.rejected_dates.items()))
+            problems.append(
+                f"{s.source}: {sum(s.rejected_dates.values())} publication dates rejected as impossible "
+                f"(in the future or before the site existed: {where}); the next date source was used"
+            )
         if s.found:
             continue
         parts = [f"requested {s.requested}"]
@@ -283,6 +295,10 @@ def health(last: CrawlStats | None) -> str:
         return f"failing ({rate:.0%} errors)"
     if rate >= 0.1:
         return f"degraded ({rate:.0%} errors)"
+    if last.body_suspect:
+        return f"suspect: {last.body_suspect} bodies lack the page's description"
+    if last.rejected_dates:
+        return f"ok, {sum(last.rejected_dates.values())} impossible dates rejected"
     return "ok"
 
 

@@ -281,6 +281,13 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX extraction_claims_expiry ON extraction_claims(expires_at);
     """,
+    # 10: crawl truth (issue 17): per source and run, the article bodies that did not hold
+    # the page's own description (text may have been lost), and the publication dates
+    # rejected as impossible (in the future, before the site existed), by where they were read.
+    """
+    ALTER TABLE crawl_run_sources ADD COLUMN body_suspect INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE crawl_run_sources ADD COLUMN rejected_dates TEXT NOT NULL DEFAULT '{}';
+    """,
 ]
 
 _CASE_SELECT = (
@@ -556,8 +563,8 @@ class Store:
                 """
                 INSERT INTO crawl_run_sources
                     (run_id, source, requested, found, new, updated, duplicates, skipped, errors, dropped,
-                     error_kinds, blocked, finished_at, redecoded)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     error_kinds, blocked, finished_at, redecoded, body_suspect, rejected_dates)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, source) DO UPDATE SET
                     requested = excluded.requested, found = excluded.found, new = excluded.new,
                     updated = excluded.updated,
@@ -565,7 +572,8 @@ class Store:
                     errors = excluded.errors, dropped = excluded.dropped,
                     error_kinds = excluded.error_kinds,
                     blocked = excluded.blocked, finished_at = excluded.finished_at,
-                    redecoded = excluded.redecoded
+                    redecoded = excluded.redecoded, body_suspect = excluded.body_suspect,
+                    rejected_dates = excluded.rejected_dates
                 """,
                 (
                     run_id,
@@ -582,6 +590,8 @@ class Store:
                     int(stats.blocked),
                     _iso(utcnow()),
                     json.dumps(stats.redecoded, sort_keys=True),
+                    stats.body_suspect,
+                    json.dumps(stats.rejected_dates, sort_keys=True),
                 ),
             )
 
@@ -2055,4 +2065,6 @@ def _stats(row: sqlite3.Row) -> CrawlStats:
         error_kinds=json.loads(row["error_kinds"]),
         blocked=bool(row["blocked"]),
         redecoded=json.loads(row["redecoded"]),
+        body_suspect=row["body_suspect"],
+        rejected_dates=json.loads(row["rejected_dates"]),
     )

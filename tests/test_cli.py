@@ -227,6 +227,15 @@ def test_health_reports_changed_markup_as_broken() -> None:
     )
 
 
+def test_health_shows_suspect_bodies_and_rejected_dates() -> None:
+    assert health(CrawlStats("x", requested=20, found=10, new=10, body_suspect=2)) == (
+        "suspect: 2 bodies lack the page's description"
+    )
+    assert health(CrawlStats("x", requested=20, found=10, new=10, rejected_dates={"page": 1})) == (
+        "ok, 1 impossible dates rejected"
+    )
+
+
 def _two_articles(db: Path) -> None:
     text = (FIXTURES / "articles" / "seed-000.txt").read_text(encoding="utf-8")
     with Store.open(db) as store:
