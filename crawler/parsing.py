@@ -222,6 +222,20 @@ def zone(name: str | None) -> tzinfo:
     return ZoneInfo(name or "UTC")
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def script_lang(text: str, default: str = "en") -> str:
+    """``zh`` for text written mostly in Chinese characters, else ``default``.
+
+    For pages that declare no language (China Daily's Chinese edition has no
+    ``<html lang>``): the script tells Chinese from English, nothing finer.
+    """
+    cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
+    return "zh" if cjk and cjk >= latin / 4 else default
+
+
 def page_lang(sel: Selector, default: str = "en") -> str:
     """The page's declared language (``<html lang="en-US">`` -> ``en``), else ``default``."""
     declared = (sel.xpath("/html/@lang").get() or "").strip().lower()

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from parsel import Selector
+from scrapy.http import HtmlResponse, Request, TextResponse
+from scrapy.utils.test import get_crawler
 
-from crawler.spiders.globaltimes import body_paragraphs, sentence_like
-from tests.conftest import load_expected
+from bulletin.config import load_settings
+from bulletin.records import Article
+from crawler.spiders.chinadaily import ChinaDailySpider
+from crawler.spiders.doj import DojSpider, _api_time
+from crawler.spiders.globaltimes import GlobalTimesSpider, body_paragraphs, sentence_like
+from tests.conftest import SITES, load_expected
 from tests.crawler.oracle import mismatches
 from tests.crawler.test_body_text import SPIDERS, parsed
 from tests.crawler.test_parsing import page, spider_for
@@ -23,6 +32,12 @@ def test_variant_page_is_read_as_its_oracle_says(site: str, entry: dict[str, Any
     assert article.lang == entry.get("lang", "en")
     assert entry["markup"] in ("real", "guess")
     assert not spider.crawler.stats.get_value("bulletin/body_suspect")
+    rejected = {
+        k.removeprefix("bulletin/rejected_dates/"): v
+        for k, v in spider.crawler.stats.get_stats().items()
+        if k.startswith("bulletin/rejected_dates/")
+    }
+    assert rejected == entry.get("rejected_dates", {})
 
 
 def test_a_sentence_beside_a_picture_is_never_a_caption() -> None:
@@ -59,3 +74,82 @@ def test_text_inside_a_picture_is_kept_when_it_reads_as_a_sentence() -> None:
     article = next(iter(spider_for(SPIDERS["globaltimes"]).parse_article(response)))
     assert article.text.split("\n\n")[0] == lead
     assert "Photo:" not in article.text
+
+
+def api_response(path: str) -> TextResponse:
+    raw = (SITES / "doj" / path).read_bytes()
+    url = "https://www.justice.gov/api/v1/press_releases.json?page=0"
+    return TextResponse(url, body=raw, encoding="utf-8", request=Request(url))
+
+
+def test_doj_api_record_with_bare_host_time_elements_noon_day_and_end_mark() -> None:
+    """A real API record: url on justice.gov without www, created/changed as <time> elements,
+    `date` at 12:00 UTC meaning a day, a body ending with the centred ###."""
+    spider = spider_for(DojSpider)
+    assert isinstance(spider, DojSpider)
+    [article] = list(spider.parse_api(api_response("_api/press_releases_variants.json"), page=-1))
+    assert isinstance(article, Article)
+    assert article.url == (
+        "https://www.justice.gov/opa/pr/former-shipyard-engineer-pleads-guilty-exporting-sonar-components"
+    )
+    assert article.published_at == datetime(2025, 3, 7, tzinfo=ZoneInfo("America/New_York"))
+    assert not article.text.rstrip().endswith("###")
+    assert article.text.endswith("Sentencing is scheduled for June 12.")
+
+
+def test_doj_api_times_as_elements_strings_or_numbers() -> None:
+    eastern = ZoneInfo("America/New_York")
+    element = '<time datetime="2025-03-07T14:32:10-05:00">Fri, 03/07/2025 - 14:32</time>'
+    assert _api_time(element, eastern) == datetime(2025, 3, 7, 14, 32, 10, tzinfo=eastern)
+    assert _api_time("1741287900", eastern) == datetime(2025, 3, 6, 14, 5, tzinfo=eastern)
+    assert _api_time(1741348800, eastern) == datetime(2025, 3, 7, tzinfo=eastern)  # noon UTC: a day
+    assert _api_time("not a time", eastern) is None
+
+
+def test_doj_release_on_the_bare_host_is_the_same_release() -> None:
+    spider = spider_for(DojSpider)
+    assert isinstance(spider, DojSpider)
+    assert spider.site_url("https://justice.gov/opa/pr/x") == "https://www.justice.gov/opa/pr/x"
+    assert spider.site_url("https://www.justice.gov/opa/pr/x") == "https://www.justice.gov/opa/pr/x"
+    assert spider.site_url("https://fbi.gov/news/x") == "https://fbi.gov/news/x"
+
+
+def test_globaltimes_content_urls_are_articles() -> None:
+    spider = spider_for(GlobalTimesSpider)
+    assert spider.is_article_url("https://www.globaltimes.cn/content/1172345.shtml")
+    assert spider.is_article_url("https://www.globaltimes.cn/page/202503/1330012.shtml")
+    assert not spider.is_article_url("https://www.globaltimes.cn/content/index.shtml")
+
+
+def test_chinadaily_listing_times_filter_since_at_the_listing() -> None:
+    """Listing dates are "YYYY-MM-DD HH:MM": --since turns old items away before any fetch."""
+    settings = load_settings(env={})
+    crawler = get_crawler(ChinaDailySpider, {"BULLETIN_SETTINGS": settings.to_dict()})
+    spider = ChinaDailySpider.from_crawler(crawler, since="2025-03-12")
+    raw = (SITES / "chinadaily" / "china/index.html").read_text("utf-8")
+    url = "https://www.chinadaily.com.cn/china/index.html"
+    response = HtmlResponse(
+        url, body=raw.replace("{{host}}", "www.chinadaily.com.cn").encode(), encoding="utf-8"
+    )
+    urls = [r.url for r in spider.parse_listing(response, depth=1) if r.meta.get("bulletin_article")]
+    assert urls, "the listing's articles were not read"
+    assert all("/a/202503/1" in u and "/a/202503/10/" not in u and "/a/202503/11/" not in u for u in urls)
+    # Two items before the 12th, each linked twice (its picture and its headline).
+    assert crawler.stats.get_value("bulletin/dropped/out_of_range") == 4
+
+
+def test_an_impossible_date_is_rejected_and_the_next_source_taken() -> None:
+    spider = spider_for(ChinaDailySpider)
+    beijing = ZoneInfo("Asia/Shanghai")
+    future = datetime(2569, 5, 17, 20, 43, tzinfo=beijing)
+    meta = '<meta property="article:published_time" content="2026-05-17T20:43:00+08:00">'
+    html = f"<html><head>{meta}</head></html>"
+    sel = Selector(text=html)
+    when = spider.publication_time(
+        sel, html, "https://www.chinadaily.com.cn/a/202605/17/WSx.html", ("page", future)
+    )
+    assert when == datetime(2026, 5, 17, 20, 43, tzinfo=timezone(timedelta(hours=8)))
+    assert spider.crawler.stats.get_value("bulletin/rejected_dates/page") == 1
+    assert not spider.plausible(datetime(1980, 1, 1, tzinfo=beijing), "page")  # before the site
+    assert spider.crawler.stats.get_value("bulletin/rejected_dates/page") == 2
+    assert spider.plausible(datetime.now(beijing), "page")
