@@ -261,7 +261,7 @@ def crawl(
     the shared queue like every `bulletin worker crawl` on any machine, and stops once the
     queue has been idle for redis.idle_seconds. Its table shows its own share.
     """
-    from bulletin.crawl import resolve_targets, run_crawl
+    from bulletin.crawl import adhoc_failures, resolve_targets, run_crawl
 
     shared = _redis(settings, redis_url)
     if shared and refresh:
@@ -283,6 +283,8 @@ def crawl(
         redis_url=shared,
     )
     _report_crawl(settings, result)
+    if not shared and (empty := adhoc_failures(chosen, result.stats)):
+        raise BulletinError("; ".join(empty))
 
 
 def _report_crawl(settings: Settings, result: CrawlResult) -> None:
@@ -408,15 +410,17 @@ def sources(settings: Settings, as_json: bool) -> None:
     from bulletin.store import Store
 
     with Store.open(settings.db, create=False) as store:
-        overview = store.source_overview(settings.sources)
+        # Configured sources, then those only the archive knows: an ad hoc URL's host.
+        adhoc = [name for name in store.crawled_sources() if name not in settings.sources]
+        overview = store.source_overview([*settings.sources, *adhoc])
     rows = []
     for row in overview:
-        src = settings.sources[row["source"]]
+        src = settings.sources.get(row["source"])
         rows.append(
             {
                 "source": row["source"],
-                "kind": src.kind,
-                "enabled": src.enabled,
+                "kind": src.kind if src is not None else "ad hoc",
+                "enabled": src.enabled if src is not None else False,
                 "articles": row["articles"],
                 "relevant": row["relevant"],
                 "last_crawl": row["last_crawl"],

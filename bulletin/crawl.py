@@ -272,6 +272,24 @@ def crawl_problems(stats: list[CrawlStats]) -> list[str]:
     return problems
 
 
+def adhoc_failures(targets: list[Target], stats: list[CrawlStats]) -> list[str]:
+    """One line per URL given on the command line whose crawl left no article in the archive.
+
+    An ad hoc crawl is asked for one thing; when nothing of it was stored (a 404, a page
+    that is no article, a listing with no article links) the command failed, and says so
+    with its exit status. An article already stored (skipped) is in the archive: no failure.
+    """
+    by_source = {s.source: s for s in stats}
+    failed = []
+    for target in targets:
+        if target.url is None:
+            continue
+        s = by_source.get(target.source.name)
+        if s is None or s.new + s.updated + s.duplicates + s.skipped == 0:
+            failed.append(f"{target.url}: nothing stored")
+    return failed
+
+
 def health(last: CrawlStats | None) -> str:
     """A source's health from its last run, so changed markup shows up as broken."""
     if last is None:

@@ -740,6 +740,14 @@ class Store:
             )
         return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
+    def crawled_sources(self) -> list[str]:
+        """Every source name the archive has crawled or stored, configured or not (an ad hoc
+        URL's host is the name of its source)."""
+        rows = self.conn.execute(
+            "SELECT source FROM crawl_run_sources UNION SELECT source FROM articles ORDER BY source"
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
     def published_range(self) -> tuple[datetime, datetime] | None:
         """Earliest and latest publication time in the archive (UTC), or None when empty."""
         row = self.conn.execute("SELECT min(published_utc), max(published_utc) FROM articles").fetchone()

@@ -66,6 +66,17 @@ def test_adhoc_url_of_unknown_site_goes_to_the_generic_parser(
         [article] = list(store.articles())
     assert article.source == "localhost"
     assert article.title == entry["title"]
+    # `bulletin sources` lists the ad hoc URL's host with the configured sources.
+    [row] = [line for line in bulletin.run("sources").stdout.splitlines() if line.startswith("localhost")]
+    assert "ad hoc" in row
+
+
+def test_adhoc_url_that_stores_nothing_exits_1(tmp_path: Path, sample_server: SampleServer) -> None:
+    bulletin = make_bulletin(tmp_path, sample_server)
+    url = sample_server.base("globaltimes") + "/page/202503/1330800.shtml"  # a 404
+    proc = bulletin.run("crawl", url, check=False)
+    assert proc.returncode == 1
+    assert f"{url}: nothing stored" in proc.stderr
 
 
 def test_adhoc_feed_url_crawls_its_items(tmp_path: Path, sample_server: SampleServer) -> None:
