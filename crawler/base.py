@@ -8,9 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, ClassVar, Self
 
-import htmldate
 import scrapy
-import trafilatura
 from parsel import Selector
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -318,6 +316,8 @@ class BulletinSpider(scrapy.Spider):
         if not holds_description(visible_text(sel), description):
             return paras
         self.count("body_suspect")
+        import trafilatura  # a quarter of a second to import: only for the rare suspect body
+
         fallback = trafilatura.extract(html, url=url, include_comments=False, include_tables=False)
         fallback_paras = [p.strip() for p in (fallback or "").split("\n") if p.strip()]
         if tidy is not None:
@@ -376,6 +376,8 @@ class BulletinSpider(scrapy.Spider):
                 day = None
             if day is not None and self.plausible(day, "url"):
                 return aware(day, self.zone)
+        import htmldate  # imports trafilatura's parts: only when the page gave no usable date
+
         guessed = htmldate.find_date(html, url=url, original_date=True, extensive_search=False)
         moment = parse_stamp(guessed)
         if moment is not None and self.plausible(moment, "htmldate"):
