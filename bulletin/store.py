@@ -2012,6 +2012,9 @@ def _check_archive(conn: sqlite3.Connection, path: str) -> None:
         )
 
 
+WAL_CHECKPOINT_PAGES = 10_000
+
+
 def _configure(conn: sqlite3.Connection, path: str) -> None:
     # Autocommit mode: every write goes through Store.transaction(), which says BEGIN itself.
     conn.row_factory = sqlite3.Row
@@ -2022,6 +2025,12 @@ def _configure(conn: sqlite3.Connection, path: str) -> None:
         # NORMAL is durable against a killed process in WAL mode (only power loss can undo
         # the last commits), which is the failure the kill test exercises.
         conn.execute("PRAGMA synchronous = NORMAL")
+        # Checkpoint the WAL into the database every 10,000 pages (about 40 MB) rather than
+        # SQLite's 1,000: each checkpoint fsyncs, and a crawl writes some 20 pages per article
+        # (its row, raw HTML and 16 LSH band rows), so at 1,000 the crawl stalled on an fsync
+        # every 50 articles (0.83 ms of SQLite wall time per article, 0.55 ms now). Commits
+        # stay as durable as before: a committed transaction is in the WAL either way.
+        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
 
 
 def _set_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
