@@ -129,7 +129,8 @@ def main() -> None:
         f"peak RSS {ours_mem:.0f} MiB)"
     )
     print(
-        f"ratio (bulletin / bare): {bare_s / ours_s:.2f}  (target >= 0.85); by CPU seconds: {bare_cpu / ours_cpu:.2f}"
+        f"ratio (bulletin / bare): {bare_s / ours_s:.2f}  (target >= 0.85); "
+        f"by CPU seconds: {bare_cpu / ours_cpu:.2f}"
     )
 
 

@@ -65,8 +65,9 @@ DATE_METAS = (
     "meta[name='pubdate']::attr(content)",
     "meta[itemprop='datePublished']::attr(content)",
 )
-# A date in an article URL: /2025-03-08/, /202503/08/, /20250308/.
-URL_DATE = re.compile(r"/(\d{4})-?(\d{2})(?:-|/)?(\d{2})(?=[/_.-]|[0-9a-z]*[/.])", re.I)
+# A date in an article URL: /2025-03-08/, /202503/08/, /20250308/, the day ending a path
+# segment (Global Times' /page/202503/1330600.shtml has a month and an id, no day).
+URL_DATE = re.compile(r"/(\d{4})-?(\d{2})[-/]?(\d{2})(?=[/_.-])")
 
 
 def bulletin_settings(settings: BaseSettings) -> Settings:

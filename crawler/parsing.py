@@ -237,9 +237,12 @@ def script_lang(text: str, default: str = "en") -> str:
 
 
 def page_lang(sel: Selector, default: str = "en") -> str:
-    """The page's declared language (``<html lang="en-US">`` -> ``en``), else ``default``."""
+    """The page's declared language (``<html lang="en-US">`` -> ``en``); without one, what
+    its script says (``script_lang`` of the body text: ``zh`` or ``default``), so a Chinese
+    page that declares nothing is not stored as English."""
     declared = (sel.xpath("/html/@lang").get() or "").strip().lower()
-    return re.split(r"[-_]", declared)[0] or default
+    lang = re.split(r"[-_]", declared)[0]
+    return lang or script_lang(sel.xpath("string(//body)").get() or "", default)
 
 
 # Quotes and dashes a page's description and its body may spell differently.

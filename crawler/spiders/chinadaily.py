@@ -16,7 +16,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 
 from crawler.base import BulletinSpider
-from crawler.parsing import clean_space, page_lang, paragraphs, parse_time, script_lang
+from crawler.parsing import clean_space, page_lang, paragraphs, parse_time
 
 ARTICLE_PATH = re.compile(r"(/a/\d{6}/\d{2}/WS[0-9a-f]{24}(_\d+)?\.html|/content_\d+\.htm)$")
 UPDATED = re.compile(r"Updated:\s*(\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2})")
@@ -192,7 +192,7 @@ class ChinaDailySpider(BulletinSpider):
                 )
                 or None,
                 "raw_html": html,
-                "lang": page_lang(sel, default=script_lang(content.xpath("string()").get() or "")),
+                "lang": page_lang(sel),
             }
             pending = [
                 u

@@ -13,6 +13,7 @@ from scrapy.utils.test import get_crawler
 
 from bulletin.config import load_settings
 from bulletin.records import Article
+from crawler.base import URL_DATE
 from crawler.spiders.chinadaily import ChinaDailySpider
 from crawler.spiders.doj import DojSpider, _api_time
 from crawler.spiders.globaltimes import GlobalTimesSpider, body_paragraphs, sentence_like
@@ -153,3 +154,18 @@ def test_an_impossible_date_is_rejected_and_the_next_source_taken() -> None:
     assert not spider.plausible(datetime(1980, 1, 1, tzinfo=beijing), "page")  # before the site
     assert spider.crawler.stats.get_value("bulletin/rejected_dates/page") == 2
     assert spider.plausible(datetime.now(beijing), "page")
+
+
+@pytest.mark.parametrize(
+    ("path", "day"),
+    [
+        ("/a/202605/17/WS6a28f1c2a310c240449e1b77.html", (2026, 5, 17)),
+        ("/news/2025-03-08/detail-x.shtml", (2025, 3, 8)),
+        ("/20250308/0a1b/c.html", (2025, 3, 8)),
+        ("/page/202503/1330600.shtml", None),  # a month and an id: no day
+        ("/content/1172345.shtml", None),
+    ],
+)
+def test_a_url_gives_a_day_only_where_it_has_one(path: str, day: tuple[int, int, int] | None) -> None:
+    found = URL_DATE.search(path)
+    assert (tuple(int(g) for g in found.groups()) if found else None) == day
