@@ -224,16 +224,21 @@ def zone(name: str | None) -> tzinfo:
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
+SCRIPT_SAMPLE = 3000
 
 
 def script_lang(text: str, default: str = "en") -> str:
     """``zh`` for text written mostly in Chinese characters, else ``default``.
 
     For pages that declare no language (China Daily's Chinese edition has no
-    ``<html lang>``): the script tells Chinese from English, nothing finer.
+    ``<html lang>``): the script tells Chinese from English, nothing finer. The first
+    ``SCRIPT_SAMPLE`` characters decide; a text without one Chinese character is not counted.
     """
-    cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
-    return "zh" if cjk and cjk >= latin / 4 else default
+    sample = text[:SCRIPT_SAMPLE]
+    if not _CJK.search(sample):
+        return default
+    cjk, latin = len(_CJK.findall(sample)), len(_LATIN.findall(sample))
+    return "zh" if cjk >= latin / 4 else default
 
 
 def page_lang(sel: Selector, default: str = "en") -> str:
@@ -242,7 +247,10 @@ def page_lang(sel: Selector, default: str = "en") -> str:
     page that declares nothing is not stored as English."""
     declared = (sel.xpath("/html/@lang").get() or "").strip().lower()
     lang = re.split(r"[-_]", declared)[0]
-    return lang or script_lang(sel.xpath("string(//body)").get() or "", default)
+    if lang:
+        return lang
+    shown = sel.xpath("concat(string(//title), ' ', string(//h1))").get() or ""
+    return script_lang(shown + " " + (sel.xpath("string(//body)").get() or "")[:SCRIPT_SAMPLE], default)
 
 
 # Quotes and dashes a page's description and its body may spell differently.

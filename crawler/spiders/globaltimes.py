@@ -34,6 +34,7 @@ TIME_FORMATS = (
 CREDITED_CAPTION = re.compile(
     r"\b(?:photo|photos|illustration|graphic|chart|infographic)\s*:\s*[^.:]{1,60}$", re.IGNORECASE
 )
+CREDIT_TAIL = 90
 # A caption is short; a paragraph longer than this with a verb and a full stop is a
 # sentence of the story and is never dropped as furniture, whatever sits beside it.
 SENTENCE_MIN_CHARS = 120
@@ -225,14 +226,12 @@ def body_paragraphs(paras: list[str]) -> list[str]:
     for i, para in enumerate(paras):
         if para == PICTURE:
             continue
-        if sentence_like(para):
-            out.append(para)
-            continue
-        if credit_line(para) or CREDITED_CAPTION.search(para):
-            continue
         after_picture = i > 0 and paras[i - 1] == PICTURE
         before_credit = i + 1 < len(paras) and credit_line(paras[i + 1])
-        if after_picture and before_credit:
+        # The credit sits at the end: only the tail can match (a 60-character credit and its label).
+        credited = ":" in para[-CREDIT_TAIL:] and CREDITED_CAPTION.search(para[-CREDIT_TAIL:]) is not None
+        furniture = credit_line(para) or credited or (after_picture and before_credit)
+        if furniture and not sentence_like(para):
             continue
         out.append(para)
     return out
