@@ -121,6 +121,8 @@ class ChinaDailySpider(BulletinSpider):
             if url.startswith("//"):
                 url = "https:" + url
             published = _epoch_ms(record.get("publishTime"), self.zone)
+            if published is not None and not self.plausible(published, "api"):
+                published = None
             oldest = published if oldest is None or (published and published < oldest) else oldest
             if not (url and self.is_article_url(url) and self.in_range(published)):
                 continue
