@@ -254,7 +254,8 @@ def crawl(
 
     TARGETS are source names (see `bulletin sources`) or URLs of one article, feed or
     listing page; none means every enabled source. Each article is committed as it is
-    stored; a rerun requests only what is not stored yet.
+    stored; a rerun requests only what is not stored yet. A URL that leaves no article in
+    the archive (a 404, no article on it) makes the command exit 1.
 
     With --redis (or redis.url set) the crawl is shared: this command starts a new crawl
     of the targets in Redis (their listings and feeds are read again), then fetches from
@@ -1298,7 +1299,9 @@ def demo(out: Path) -> None:
     """Run the main job end to end on the bundled sample sites (no internet needed).
 
     Serves the sample sites on loopback, crawls them, extracts the cases and renders the
-    digest of the whole sample archive into OUT/digest.
+    digest of the whole sample archive into OUT/digest. Every file stays in OUT. A rerun
+    serves the sites on the same ports when they are free and adds nothing to the archive
+    (when a port is taken, the archive is rebuilt: its URLs name the ports).
     """
     from bulletin.demo import run_demo
 
