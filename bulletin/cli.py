@@ -254,14 +254,15 @@ def crawl(
 
     TARGETS are source names (see `bulletin sources`) or URLs of one article, feed or
     listing page; none means every enabled source. Each article is committed as it is
-    stored; a rerun requests only what is not stored yet.
+    stored; a rerun requests only what is not stored yet. A URL that leaves no article in
+    the archive (a 404, no article on it) makes the command exit 1.
 
     With --redis (or redis.url set) the crawl is shared: this command starts a new crawl
     of the targets in Redis (their listings and feeds are read again), then fetches from
     the shared queue like every `bulletin worker crawl` on any machine, and stops once the
     queue has been idle for redis.idle_seconds. Its table shows its own share.
     """
-    from bulletin.crawl import resolve_targets, run_crawl
+    from bulletin.crawl import adhoc_failures, resolve_targets, run_crawl
 
     shared = _redis(settings, redis_url)
     if shared and refresh:
@@ -283,6 +284,8 @@ def crawl(
         redis_url=shared,
     )
     _report_crawl(settings, result)
+    if not shared and (empty := adhoc_failures(chosen, result.stats)):
+        raise BulletinError("; ".join(empty))
 
 
 def _report_crawl(settings: Settings, result: CrawlResult) -> None:
@@ -290,6 +293,14 @@ def _report_crawl(settings: Settings, result: CrawlResult) -> None:
     for s in result.stats:
         if s.redecoded:
             click.echo(f"{s.source}: pages read in another encoding than declared: {_breakdown(s.redecoded)}")
+        if s.body_suspect:
+            click.echo(
+                f"{s.source}: bodies lacking the page's own description (body_suspect): {s.body_suspect}"
+            )
+        if s.rejected_dates:
+            click.echo(
+                f"{s.source}: publication dates rejected as impossible: {_breakdown(s.rejected_dates)}"
+            )
     click.echo(
         f"run {result.run_id} {result.status}: {sum(s.new for s in result.stats)} new articles "
         f"in {shown(settings.db)}"
@@ -400,15 +411,17 @@ def sources(settings: Settings, as_json: bool) -> None:
     from bulletin.store import Store
 
     with Store.open(settings.db, create=False) as store:
-        overview = store.source_overview(settings.sources)
+        # Configured sources, then those only the archive knows: an ad hoc URL's host.
+        adhoc = [name for name in store.crawled_sources() if name not in settings.sources]
+        overview = store.source_overview([*settings.sources, *adhoc])
     rows = []
     for row in overview:
-        src = settings.sources[row["source"]]
+        src = settings.sources.get(row["source"])
         rows.append(
             {
                 "source": row["source"],
-                "kind": src.kind,
-                "enabled": src.enabled,
+                "kind": src.kind if src is not None else "ad hoc",
+                "enabled": src.enabled if src is not None else False,
                 "articles": row["articles"],
                 "relevant": row["relevant"],
                 "last_crawl": row["last_crawl"],
@@ -1350,7 +1363,9 @@ def demo(out: Path) -> None:
     """Run the main job end to end on the bundled sample sites (no internet needed).
 
     Serves the sample sites on loopback, crawls them, extracts the cases and renders the
-    digest of the whole sample archive into OUT/digest.
+    digest of the whole sample archive into OUT/digest. Every file stays in OUT. A rerun
+    serves the sites on the same ports when they are free and adds nothing to the archive
+    (when a port is taken, the archive is rebuilt: its URLs name the ports).
     """
     from bulletin.demo import run_demo
 

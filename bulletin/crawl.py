@@ -237,13 +237,25 @@ def run_crawl(
 
 
 def crawl_problems(stats: list[CrawlStats]) -> list[str]:
-    """One line per source that yielded no article at all, with what became of its links.
+    """One line per source that yielded no article at all, with what became of its links,
+    and one for each source whose bodies were suspect or whose dates were rejected.
 
     A source that collected nothing is nearly always misconfigured (domains, feeds,
     link_pattern, selectors) or broken; a run must say so rather than report "0 new".
     """
     problems = []
     for s in stats:
+        if s.body_suspect:
+            problems.append(
+                f"{s.source}: {s.body_suspect} article bodies lack the page's own description "
+                "(body_suspect: story text may be lost; see the warnings for the URLs)"
+            )
+        if s.rejected_dates:
+            where = ", ".join(f"{k} {v}" for k, v in sorted(s.rejected_dates.items()))
+            problems.append(
+                f"{s.source}: {sum(s.rejected_dates.values())} publication dates rejected as impossible "
+                f"(in the future or before the site existed: {where}); the next date source was used"
+            )
         if s.found:
             continue
         parts = [f"requested {s.requested}"]
@@ -258,6 +270,24 @@ def crawl_problems(stats: list[CrawlStats]) -> list[str]:
             hint = "; check its feeds, listings and link_pattern"
         problems.append(f"{s.source}: no articles found ({'; '.join(parts)}){hint}")
     return problems
+
+
+def adhoc_failures(targets: list[Target], stats: list[CrawlStats]) -> list[str]:
+    """One line per URL given on the command line whose crawl left no article in the archive.
+
+    An ad hoc crawl is asked for one thing; when nothing of it was stored (a 404, a page
+    that is no article, a listing with no article links) the command failed, and says so
+    with its exit status. An article already stored (skipped) is in the archive: no failure.
+    """
+    by_source = {s.source: s for s in stats}
+    failed = []
+    for target in targets:
+        if target.url is None:
+            continue
+        s = by_source.get(target.source.name)
+        if s is None or s.new + s.updated + s.duplicates + s.skipped == 0:
+            failed.append(f"{target.url}: nothing stored")
+    return failed
 
 
 def health(last: CrawlStats | None) -> str:
@@ -283,6 +313,10 @@ def health(last: CrawlStats | None) -> str:
         return f"failing ({rate:.0%} errors)"
     if rate >= 0.1:
         return f"degraded ({rate:.0%} errors)"
+    if last.body_suspect:
+        return f"suspect: {last.body_suspect} bodies lack the page's description"
+    if last.rejected_dates:
+        return f"ok, {sum(last.rejected_dates.values())} impossible dates rejected"
     return "ok"
 
 

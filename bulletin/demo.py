@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shlex
 import shutil
@@ -15,6 +16,10 @@ from bulletin.sample_server import SampleServer
 from bulletin.store import Store
 
 logger = logging.getLogger(__name__)
+
+# The ports the demo served the sample sites on, beside its archive: a rerun serves them on
+# the same ports when they are free, so the archive's URLs stay the same and nothing is added.
+PORTS_FILE = "sample-ports.json"
 
 # Which sample site stands in for each configured source, and its search host.
 DEMO_SOURCES = {
@@ -36,10 +41,16 @@ def sample_root() -> Path:
 
 
 def demo_config(server: SampleServer, db: Path) -> str:
-    """A config file pointing every source at the sample server, with politeness delays off."""
+    """A config file pointing every source at the sample server, with politeness delays off.
+
+    Every file it names (archive, digests) is in the demo's folder, beside the archive.
+    """
     lines = [
         "[store]",
         f'path = "{db.as_posix()}"',
+        "",
+        "[digest]",
+        f'out_dir = "{(db.parent / "digest").as_posix()}"',
         "",
         "[crawl]",
         "download_delay = 0.0",
@@ -82,8 +93,13 @@ def run_demo(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     db = (out / "bulletin.db").resolve()
     config = out / "demo-config.toml"
+    ports_file = out / PORTS_FILE
     bulletin = [sys.executable, "-m", "bulletin", "--config", str(config)]
-    with SampleServer(sample_root()) as server:
+    before = _read_ports(ports_file)
+    with SampleServer(sample_root(), ports=before) as server:
+        if server.ports() != before:
+            _fresh_archive(db, moved=bool(before))
+        ports_file.write_text(json.dumps(server.ports(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
         config.write_text(demo_config(server, db), encoding="utf-8")
         print(
             f"sample sites served on loopback: {', '.join(server.base(n) for n in server.sites)}",
@@ -112,6 +128,34 @@ def run_demo(out: Path) -> int:
     for command in follow_up_commands(config, _a_case(db)):
         print(f"  {command}")
     return next((code for code in steps if code != 0), 0)
+
+
+def _read_ports(path: Path) -> dict[str, int]:
+    """The ports the previous demo served the sample sites on (none: first run)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): int(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _fresh_archive(db: Path, moved: bool) -> None:
+    """Start the demo archive again when the sample sites moved to other ports.
+
+    Articles are keyed by URL, and a sample site's URLs hold its port: crawling the same
+    pages at new addresses would store every article a second time. The demo archive holds
+    nothing but the sample sites, so it is rebuilt rather than doubled.
+    """
+    if not db.exists():
+        return
+    if moved:
+        print(
+            "the sample sites' previous ports are taken: the demo archive is rebuilt "
+            "(its URLs name the ports), not added to",
+            file=sys.stderr,
+        )
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
 
 
 def _a_case(db: Path) -> int | None:

@@ -41,9 +41,23 @@ def run_checks(settings: Settings, model: str | None, timeout: float) -> Iterato
 
 
 def check_config(settings: Settings) -> Check:
+    """The config read; FAIL while ``crawl.contact`` is a placeholder and an enabled source is
+    a real site, since `bulletin crawl` refuses to request anything from it then."""
+    from bulletin.urls import host_of, is_loopback
+
     files = ", ".join(settings.files) or "shipped defaults only"
-    enabled = sum(s.enabled for s in settings.sources.values())
-    return Check(OK, "config", f"{files}; {len(settings.sources)} sources, {enabled} enabled")
+    enabled = [s for s in settings.sources.values() if s.enabled]
+    summary = f"{files}; {len(settings.sources)} sources, {len(enabled)} enabled"
+    problem = settings.contact_problem
+    real = sorted({host_of(u) for s in enabled for u in s.site_urls if u and not is_loopback(host_of(u))})
+    if problem and real:
+        return Check(
+            FAIL,
+            "config",
+            f"{summary}; crawl.contact: {problem}: crawls of {', '.join(real)} are refused until it is "
+            "an address where their owners can reach you (in [crawl] or BULLETIN_CRAWL_CONTACT)",
+        )
+    return Check(OK, "config", summary)
 
 
 def check_model(model: str | None, models_dir: Path | None = None) -> Check:

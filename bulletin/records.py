@@ -79,6 +79,12 @@ class CrawlStats:
     blocked: bool = False
     # Pages whose declared encoding was wrong, by how they were read instead (utf-8, gb18030, detected).
     redecoded: dict[str, int] = field(default_factory=dict)
+    # Article bodies that did not contain the page's own description (the lead's start):
+    # text may have been lost (crawler.base.BulletinSpider.checked_body).
+    body_suspect: int = 0
+    # Dates a page gave that cannot be its publication time (in the future, before the
+    # site existed), by where they were read; the next date source was tried instead.
+    rejected_dates: dict[str, int] = field(default_factory=dict)
 
     @property
     def dropped_total(self) -> int:

@@ -83,10 +83,17 @@ class SampleServer:
     """
 
     def __init__(
-        self, root: Path, sites: list[str] | None = None, host: str = "127.0.0.1", latency: float = 0.0
+        self,
+        root: Path,
+        sites: list[str] | None = None,
+        host: str = "127.0.0.1",
+        latency: float = 0.0,
+        ports: dict[str, int] | None = None,
     ):
         self.root = Path(root)
         self.host = host
+        # Ports to serve sites on when they are free (the demo's previous ones), else any.
+        self.wanted_ports = dict(ports or {})
         self.latency = latency  # seconds every answer waits before it is sent
         names = sites or sorted(
             p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
@@ -102,13 +109,26 @@ class SampleServer:
 
     def start(self) -> SampleServer:
         for site in self.sites.values():
-            site.server = _QuietServer((self.host, 0), _handler_for(site, self))
+            site.server = self._bind(site)
             thread = threading.Thread(
                 target=site.server.serve_forever, name=f"sample-{site.name}", daemon=True
             )
             thread.start()
             self._threads.append(thread)
         return self
+
+    def _bind(self, site: Site) -> ThreadingHTTPServer:
+        port = self.wanted_ports.get(site.name, 0)
+        if port:
+            try:
+                return _QuietServer((self.host, port), _handler_for(site, self))
+            except OSError:  # taken by another program: any free port
+                logger.info("port %d is taken: serving %s on another one", port, site.name)
+        return _QuietServer((self.host, 0), _handler_for(site, self))
+
+    def ports(self) -> dict[str, int]:
+        """The port each site is served on."""
+        return {name: site.port for name, site in self.sites.items()}
 
     def stop(self) -> None:
         for site in self.sites.values():

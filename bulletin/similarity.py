@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,15 +31,20 @@ _BASE = np.uint64(1_000_003)
 @dataclass(frozen=True, slots=True)
 class Signature:
     values: bytes  # PERMUTATIONS little-endian uint64
+    # One signed 63-bit hash per band (fits an SQLite INTEGER): computed once, since both
+    # finding a story and indexing the article read them.
+    bands: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
-    @property
-    def bands(self) -> list[int]:
-        """One signed 63-bit hash per band (fits an SQLite INTEGER)."""
-        out = []
-        for band in range(BANDS):
-            chunk = self.values[band * ROWS * 8 : (band + 1) * ROWS * 8]
-            out.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "little") >> 1)
-        return out
+    def __post_init__(self) -> None:
+        bands = tuple(
+            int.from_bytes(
+                hashlib.blake2b(self.values[b * ROWS * 8 : (b + 1) * ROWS * 8], digest_size=8).digest(),
+                "little",
+            )
+            >> 1
+            for b in range(BANDS)
+        )
+        object.__setattr__(self, "bands", bands)
 
     def similarity(self, other: Signature) -> float:
         """Estimated Jaccard similarity of the two shingle sets."""

@@ -281,6 +281,13 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX extraction_claims_expiry ON extraction_claims(expires_at);
     """,
+    # 10: crawl truth (issue 17): per source and run, the article bodies that did not hold
+    # the page's own description (text may have been lost), and the publication dates
+    # rejected as impossible (in the future, before the site existed), by where they were read.
+    """
+    ALTER TABLE crawl_run_sources ADD COLUMN body_suspect INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE crawl_run_sources ADD COLUMN rejected_dates TEXT NOT NULL DEFAULT '{}';
+    """,
 ]
 
 _CASE_SELECT = (
@@ -556,8 +563,8 @@ class Store:
                 """
                 INSERT INTO crawl_run_sources
                     (run_id, source, requested, found, new, updated, duplicates, skipped, errors, dropped,
-                     error_kinds, blocked, finished_at, redecoded)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     error_kinds, blocked, finished_at, redecoded, body_suspect, rejected_dates)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, source) DO UPDATE SET
                     requested = excluded.requested, found = excluded.found, new = excluded.new,
                     updated = excluded.updated,
@@ -565,7 +572,8 @@ class Store:
                     errors = excluded.errors, dropped = excluded.dropped,
                     error_kinds = excluded.error_kinds,
                     blocked = excluded.blocked, finished_at = excluded.finished_at,
-                    redecoded = excluded.redecoded
+                    redecoded = excluded.redecoded, body_suspect = excluded.body_suspect,
+                    rejected_dates = excluded.rejected_dates
                 """,
                 (
                     run_id,
@@ -582,6 +590,8 @@ class Store:
                     int(stats.blocked),
                     _iso(utcnow()),
                     json.dumps(stats.redecoded, sort_keys=True),
+                    stats.body_suspect,
+                    json.dumps(stats.rejected_dates, sort_keys=True),
                 ),
             )
 
@@ -729,6 +739,14 @@ class Store:
                 self.conn.execute("SELECT count(*) FROM articles WHERE source = ?", (source,)).fetchone()[0]
             )
         return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def crawled_sources(self) -> list[str]:
+        """Every source name the archive has crawled or stored, configured or not (an ad hoc
+        URL's host is the name of its source)."""
+        rows = self.conn.execute(
+            "SELECT source FROM crawl_run_sources UNION SELECT source FROM articles ORDER BY source"
+        ).fetchall()
+        return [str(row[0]) for row in rows]
 
     def published_range(self) -> tuple[datetime, datetime] | None:
         """Earliest and latest publication time in the archive (UTC), or None when empty."""
@@ -1994,6 +2012,9 @@ def _check_archive(conn: sqlite3.Connection, path: str) -> None:
         )
 
 
+WAL_CHECKPOINT_PAGES = 10_000
+
+
 def _configure(conn: sqlite3.Connection, path: str) -> None:
     # Autocommit mode: every write goes through Store.transaction(), which says BEGIN itself.
     conn.row_factory = sqlite3.Row
@@ -2004,6 +2025,12 @@ def _configure(conn: sqlite3.Connection, path: str) -> None:
         # NORMAL is durable against a killed process in WAL mode (only power loss can undo
         # the last commits), which is the failure the kill test exercises.
         conn.execute("PRAGMA synchronous = NORMAL")
+        # Checkpoint the WAL into the database every 10,000 pages (about 40 MB) rather than
+        # SQLite's 1,000: each checkpoint fsyncs, and a crawl writes some 20 pages per article
+        # (its row, raw HTML and 16 LSH band rows), so at 1,000 the crawl stalled on an fsync
+        # every 50 articles (0.83 ms of SQLite wall time per article, 0.55 ms now). Commits
+        # stay as durable as before: a committed transaction is in the WAL either way.
+        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
 
 
 def _set_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
@@ -2055,4 +2082,6 @@ def _stats(row: sqlite3.Row) -> CrawlStats:
         error_kinds=json.loads(row["error_kinds"]),
         blocked=bool(row["blocked"]),
         redecoded=json.loads(row["redecoded"]),
+        body_suspect=row["body_suspect"],
+        rejected_dates=json.loads(row["rejected_dates"]),
     )

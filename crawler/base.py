@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, date, datetime, tzinfo
+import re
+from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, ClassVar, Self
 
 import scrapy
+from parsel import Selector
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
@@ -38,9 +40,34 @@ from bulletin.config import Settings, SourceConfig, load_settings
 from bulletin.errors import ConfigError
 from bulletin.records import Article
 from bulletin.urls import canonical_url, host_matches, host_of, site_domain
-from crawler.parsing import decoding, hostile_xml, zone
+from crawler.parsing import (
+    aware,
+    decoding,
+    holds_description,
+    hostile_xml,
+    page_description,
+    parse_stamp,
+    visible_text,
+    zone,
+)
 
 logger = logging.getLogger(__name__)
+
+# A publication time later than this past now is a misread (a Buddhist-era year, a typo).
+FUTURE_SLACK = timedelta(days=1)
+# Meta tags that carry a page's publication time, most specific first.
+DATE_METAS = (
+    "meta[property='article:published_time']::attr(content)",
+    "meta[name='article:published_time']::attr(content)",
+    "meta[property='og:article:published_time']::attr(content)",
+    "meta[name='publishdate']::attr(content)",
+    "meta[name='PubDate']::attr(content)",
+    "meta[name='pubdate']::attr(content)",
+    "meta[itemprop='datePublished']::attr(content)",
+)
+# A date in an article URL: /2025-03-08/, /202503/08/, /20250308/, the day ending a path
+# segment (Global Times' /page/202503/1330600.shtml has a month and an id, no day).
+URL_DATE = re.compile(r"/(\d{4})-?(\d{2})[-/]?(\d{2})(?=[/_.-])")
 
 
 def bulletin_settings(settings: BaseSettings) -> Settings:
@@ -94,6 +121,8 @@ class BulletinSpider(scrapy.Spider):
 
     # Article URLs of these sources never need their query string to select content.
     keep_query: ClassVar[bool] = False
+    # The first day the site published; an earlier publication date is a misread.
+    site_since: ClassVar[date] = date(1990, 1, 1)
 
     # Set by from_crawler(), once the crawler's settings are known.
     config: Settings
@@ -263,6 +292,98 @@ class BulletinSpider(scrapy.Spider):
             raw_html=raw_html,
             **fields,
         )
+
+    def checked_body(
+        self,
+        sel: Selector,
+        html: str,
+        paras: list[str],
+        url: str,
+        tidy: Callable[[list[str]], list[str]] | None = None,
+    ) -> list[str]:
+        """The body, cross-checked against the page's own description (og:description).
+
+        Sites write the description from the lead's start, so a body that does not hold it
+        has probably lost text (a rule took the lead for a caption, changed markup): it is
+        counted as ``body_suspect`` and logged, and trafilatura's reading of the page is
+        taken instead when that one holds the description. A description that appears
+        nowhere in the page's visible text is a summary written apart, which says nothing
+        about the body, and is not counted. ``tidy`` takes the site's furniture (credit
+        lines) out of trafilatura's paragraphs.
+        """
+        description = page_description(sel)
+        if not description or holds_description("\n".join(paras), description):
+            return paras
+        if not holds_description(visible_text(sel), description):
+            return paras
+        self.count("body_suspect")
+        import trafilatura  # a quarter of a second to import: only for the rare suspect body
+
+        fallback = trafilatura.extract(html, url=url, include_comments=False, include_tables=False)
+        fallback_paras = [p.strip() for p in (fallback or "").split("\n") if p.strip()]
+        if tidy is not None:
+            fallback_paras = tidy(fallback_paras)
+        if fallback_paras and holds_description("\n".join(fallback_paras), description):
+            logger.warning(
+                "%s: %s: the body lacks the page's description; trafilatura's text holds it and is kept",
+                self.source_name,
+                url,
+            )
+            return fallback_paras
+        logger.warning("%s: %s: the body lacks the page's description %r", self.source_name, url, description)
+        return paras
+
+    def plausible(self, moment: datetime | date | None, where: str) -> bool:
+        """Can ``moment`` be a publication time of this site? Counts it as
+        ``rejected_dates/<where>`` when not: more than a day in the future (a Buddhist-era
+        year, 2569, read as a Gregorian one) or before the site existed."""
+        if moment is None:
+            return False
+        if isinstance(moment, datetime):
+            late = moment > datetime.now(UTC) + FUTURE_SLACK if moment.tzinfo else False
+            day = moment.date()
+        else:
+            late, day = moment > date.today() + FUTURE_SLACK, moment
+        late = late or day > date.today() + FUTURE_SLACK
+        if late or day < self.site_since:
+            self.count(f"rejected_dates/{where}")
+            logger.warning(
+                "%s: %s is not a publication date (%s); trying the next source",
+                self.source_name,
+                moment,
+                where,
+            )
+            return False
+        return True
+
+    def publication_time(
+        self, sel: Selector, html: str, url: str, *candidates: tuple[str, datetime | date | None]
+    ) -> datetime | None:
+        """The first plausible time of ``candidates`` (where read, value), then of the
+        page's meta tags, its URL and htmldate, in that order; each impossible one is
+        rejected and counted (``plausible``). A bare day is midnight in the source's zone."""
+        for where, moment in candidates:
+            if moment is not None and self.plausible(moment, where):
+                return aware(moment, self.zone)
+        for css in DATE_METAS:
+            moment = parse_stamp(sel.css(css).get())
+            if moment is not None and self.plausible(moment, "meta"):
+                return aware(moment, self.zone)
+        found = URL_DATE.search(url)
+        if found:
+            try:
+                day = date(*(int(g) for g in found.groups()))
+            except ValueError:
+                day = None
+            if day is not None and self.plausible(day, "url"):
+                return aware(day, self.zone)
+        import htmldate  # imports trafilatura's parts: only when the page gave no usable date
+
+        guessed = htmldate.find_date(html, url=url, original_date=True, extensive_search=False)
+        moment = parse_stamp(guessed)
+        if moment is not None and self.plausible(moment, "htmldate"):
+            return aware(moment, self.zone)
+        return None
 
     def page_text(self, response: Response) -> str:
         """The page decoded (``parsing.decoding``); a wrong declaration is counted as ``redecoded/<how>``."""

@@ -56,6 +56,12 @@ def crawl_stats(source: str, stats: dict[str, Any]) -> CrawlStats:
             for k, v in stats.items()
             if k.startswith("bulletin/redecoded/")
         },
+        body_suspect=stats.get("bulletin/body_suspect", 0),
+        rejected_dates={
+            k.removeprefix("bulletin/rejected_dates/"): v
+            for k, v in stats.items()
+            if k.startswith("bulletin/rejected_dates/")
+        },
     )
 
 

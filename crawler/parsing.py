@@ -222,7 +222,74 @@ def zone(name: str | None) -> tzinfo:
     return ZoneInfo(name or "UTC")
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+SCRIPT_SAMPLE = 3000
+
+
+def script_lang(text: str, default: str = "en") -> str:
+    """``zh`` for text written mostly in Chinese characters, else ``default``.
+
+    For pages that declare no language (China Daily's Chinese edition has no
+    ``<html lang>``): the script tells Chinese from English, nothing finer. The first
+    ``SCRIPT_SAMPLE`` characters decide; a text without one Chinese character is not counted.
+    """
+    sample = text[:SCRIPT_SAMPLE]
+    if not _CJK.search(sample):
+        return default
+    cjk, latin = len(_CJK.findall(sample)), len(_LATIN.findall(sample))
+    return "zh" if cjk >= latin / 4 else default
+
+
 def page_lang(sel: Selector, default: str = "en") -> str:
-    """The page's declared language (``<html lang="en-US">`` -> ``en``), else ``default``."""
+    """The page's declared language (``<html lang="en-US">`` -> ``en``); without one, what
+    its script says (``script_lang`` of the body text: ``zh`` or ``default``), so a Chinese
+    page that declares nothing is not stored as English."""
     declared = (sel.xpath("/html/@lang").get() or "").strip().lower()
-    return re.split(r"[-_]", declared)[0] or default
+    lang = re.split(r"[-_]", declared)[0]
+    if lang:
+        return lang
+    shown = sel.xpath("concat(string(//title), ' ', string(//h1))").get() or ""
+    return script_lang(shown + " " + (sel.xpath("string(//body)").get() or "")[:SCRIPT_SAMPLE], default)
+
+
+# Quotes and dashes a page's description and its body may spell differently.
+_QUOTES = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
+)
+_ELLIPSIS = re.compile(r"\s*(?:\u2026|\.{3})\s*$")
+# A description this short ("Global Times") says nothing about the body.
+DESCRIPTION_MIN_CHARS = 40
+
+
+def normalised(text: str) -> str:
+    """Text compared as words: one space, straight quotes, plain dashes, case-folded."""
+    return _SPACES.sub(" ", html.unescape(text).translate(_QUOTES).replace("\n", " ")).strip().casefold()
+
+
+def page_description(sel: Selector) -> str:
+    """The page's own summary: og:description, else meta description ("" when none)."""
+    for css in ("meta[property='og:description']::attr(content)", "meta[name='description']::attr(content)"):
+        value = clean_space(sel.css(css).get())
+        if value:
+            return value
+    return ""
+
+
+def holds_description(text: str, description: str) -> bool:
+    """Does ``text`` contain the description (the lead's start, perhaps cut short with "…")?
+
+    A description cut mid-word still matches: its last, partial word is a prefix of the
+    body's word, so plain substring search finds it.
+    """
+    wanted = normalised(_ELLIPSIS.sub("", description))
+    return len(wanted) < DESCRIPTION_MIN_CHARS or wanted in normalised(text)
+
+
+def visible_text(sel: Selector) -> str:
+    """The text a reader sees in the page's body (scripts, styles and templates left out)."""
+    parts = sel.xpath(
+        "//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)"
+        " and not(ancestor::template)]"
+    ).getall()
+    return " ".join(parts)

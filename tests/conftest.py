@@ -79,10 +79,15 @@ def sample_server() -> Iterator[SampleServer]:
         yield server
 
 
-@pytest.fixture(scope="session")
-def expected() -> dict[str, Any]:
+def load_expected() -> dict[str, Any]:
+    """The fixture sites' oracle (tests/fixtures/sites/expected.toml)."""
     with (SITES / "expected.toml").open("rb") as fh:
         return tomllib.load(fh)
+
+
+@pytest.fixture(scope="session")
+def expected() -> dict[str, Any]:
+    return load_expected()
 
 
 def sample_config(server: SampleServer, db: Path | str, extra: str = "") -> str:

@@ -113,6 +113,24 @@ def test_sources_json_is_one_object_per_source(tmp_path: Path) -> None:
     assert rows["chinadaily"]["health"] == "never crawled"
 
 
+def test_suspect_bodies_and_rejected_dates_are_kept_and_shown_by_sources(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    build_archive(db)
+    with Store.open(db) as store:
+        run = store.start_run("bulletin crawl chinadaily")
+        store.record_source_stats(
+            run,
+            CrawlStats("chinadaily", requested=9, found=4, new=4, body_suspect=2, rejected_dates={"page": 1}),
+        )
+        store.finish_run(run)
+    code, out, _ = invoke("--db", str(db), "sources", "--json")
+    assert code == 0, out
+    row = {row["source"]: row for row in json.loads(out)}["chinadaily"]
+    assert row["last_run"]["body_suspect"] == 2
+    assert row["last_run"]["rejected_dates"] == {"page": 1}
+    assert row["health"] == "suspect: 2 bodies lack the page's description"
+
+
 def test_runs_lists_pipeline_and_crawl_runs_as_tables_and_json(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     with Store.open(db) as store:
@@ -224,6 +242,15 @@ def test_health_reports_changed_markup_as_broken() -> None:
     assert health(CrawlStats("x", requested=10, found=2, new=2, errors=6)).startswith("failing")
     assert health(CrawlStats("x", requested=2, found=0, dropped={"challenge": 1}, blocked=True)) == (
         "blocked (bot challenge)"
+    )
+
+
+def test_health_shows_suspect_bodies_and_rejected_dates() -> None:
+    assert health(CrawlStats("x", requested=20, found=10, new=10, body_suspect=2)) == (
+        "suspect: 2 bodies lack the page's description"
+    )
+    assert health(CrawlStats("x", requested=20, found=10, new=10, rejected_dates={"page": 1})) == (
+        "ok, 1 impossible dates rejected"
     )
 
 

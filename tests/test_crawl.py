@@ -111,3 +111,15 @@ def test_a_source_that_found_nothing_is_a_problem_with_its_reasons() -> None:
         "quiet: no articles found (requested 2); check its feeds, listings and link_pattern",
         "gone: no articles found (requested 1; errors unreachable 1)",
     ]
+
+
+def test_suspect_bodies_and_rejected_dates_are_problems_of_the_run() -> None:
+    stats = [
+        CrawlStats("chinadaily", requested=9, found=4, new=4, body_suspect=1, rejected_dates={"page": 2})
+    ]
+    assert crawl_problems(stats) == [
+        "chinadaily: 1 article bodies lack the page's own description "
+        "(body_suspect: story text may be lost; see the warnings for the URLs)",
+        "chinadaily: 2 publication dates rejected as impossible (in the future or before the site "
+        "existed: page 2); the next date source was used",
+    ]

@@ -74,3 +74,22 @@ def test_demo_crawls_every_sample_source_into_its_archive(tmp_path: Path) -> Non
             command, shell=True, cwd=REPO, capture_output=True, text=True, timeout=120
         )
         assert shell.returncode == 0, (command, shell.stderr[-2000:])
+    with Store.open(out / "bulletin.db") as store:
+        urls = sorted(a.url for a in store.articles())
+        [first_run] = [r["id"] for r in store.runs(1)]
+        stats = store.run_stats(first_run)
+    # The sample sites' own pages lose no text and give no impossible date.
+    assert [(s.source, s.body_suspect, s.rejected_dates) for s in stats] == [(s.source, 0, {}) for s in stats]
+    # The demo's config keeps every file in the demo's folder.
+    assert str(out / "digest") in (out / "demo-config.toml").read_text(encoding="utf-8")
+    # A second `make demo` serves the sites on the same ports: it adds nothing.
+    again = subprocess.run(
+        [sys.executable, "-m", "bulletin", "demo", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    with Store.open(out / "bulletin.db") as store:
+        assert sorted(a.url for a in store.articles()) == urls

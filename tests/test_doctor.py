@@ -10,6 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from bulletin.cli import cli
+from bulletin.config import load_settings
+from bulletin.doctor import FAIL, OK, check_config
 from bulletin.sample_server import SampleServer
 from bulletin.store import MIGRATIONS, Store
 from tests.smtp import Inbox, free_port, smtp_on_loopback
@@ -220,3 +222,12 @@ def test_a_missing_model_fails_its_line(tmp_path: Path, sample_server: SampleSer
     assert code == 1
     assert line(lines, "model").startswith("FAIL  model: ")
     assert "no_such_model" in line(lines, "model")
+
+
+def test_config_fails_while_the_contact_is_the_placeholder_and_a_source_is_real() -> None:
+    shipped = check_config(load_settings(env={}))
+    assert shipped.status == FAIL
+    assert "crawl.contact:" in shipped.detail
+    assert "www.globaltimes.cn" in shipped.detail
+    real = check_config(load_settings(env={"BULLETIN_CRAWL_CONTACT": "desk@newsroom.net"}))
+    assert real.status == OK, real.detail

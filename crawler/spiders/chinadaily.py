@@ -20,6 +20,10 @@ from crawler.parsing import clean_space, page_lang, paragraphs, parse_time
 
 ARTICLE_PATH = re.compile(r"(/a/\d{6}/\d{2}/WS[0-9a-f]{24}(_\d+)?\.html|/content_\d+\.htm)$")
 UPDATED = re.compile(r"Updated:\s*(\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2})")
+# The Chinese edition's (china./cn.chinadaily.com.cn) date line, div.xinf-le: "2025-03-15 10:02".
+STAMP = re.compile(r"(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})")
+# A listing's date, "2025-03-12 09:18" (a bare day is read too).
+LISTING_DAY = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
 TIME_FORMATS = ("%Y-%m-%d %H:%M",)
 BYLINE_PLACE = re.compile(r"\s+in\s+[A-Z][A-Za-z .'-]*$")
 SEARCH_PAGE_SIZE = 20
@@ -35,6 +39,7 @@ class ChinaDailySpider(BulletinSpider):
     """
 
     name = "chinadaily"
+    site_since = date(1995, 12, 1)  # chinadaily.com.cn went online in December 1995
     search_started: bool
 
     @classmethod
@@ -116,6 +121,8 @@ class ChinaDailySpider(BulletinSpider):
             if url.startswith("//"):
                 url = "https:" + url
             published = _epoch_ms(record.get("publishTime"), self.zone)
+            if published is not None and not self.plausible(published, "api"):
+                published = None
             oldest = published if oldest is None or (published and published < oldest) else oldest
             if not (url and self.is_article_url(url) and self.in_range(published)):
                 continue
@@ -153,21 +160,34 @@ class ChinaDailySpider(BulletinSpider):
         for junk in content.css("figure, figcaption, #div_currpage, #div_page_roll1, script, style"):
             junk.drop()
         paras = [*(done or []), *paragraphs(content.get() or "")]
+        if not done:  # the first page: its description is the lead's start
+            paras = self.checked_body(sel, html, paras, response.meta.get("bulletin_url", response.url))
         if first is None:
+            url = response.meta.get("bulletin_url", response.url)
             info = clean_space(sel.css(".info_l").xpath("string()").get())
             parts = [p.strip() for p in info.split("|")]
             byline = next((p[3:].strip() for p in parts if p.lower().startswith("by ")), None)
             if byline:
                 byline = BYLINE_PLACE.sub("", byline)  # "CUI JIA in Urumqi" -> "CUI JIA"
             when = UPDATED.search(info)
+            # The Chinese edition: h1.dabiaoti, the date in div.xinf-le, no <html lang>.
+            stamp = STAMP.search(clean_space(sel.css("div.xinf-le").xpath("string()").get()))
+            page_time = (
+                parse_time(when.group(1), TIME_FORMATS, self.zone)
+                if when
+                else parse_time(f"{stamp.group(1)} {stamp.group(2)}", TIME_FORMATS, self.zone)
+                if stamp
+                else None
+            )
             first = {
-                "url": response.meta.get("bulletin_url", response.url),
+                "url": url,
                 "title": clean_space(
                     sel.css("#lft-art h1").xpath("string()").get()
                     or sel.css(".ce_art h1").xpath("string()").get()
+                    or sel.css("h1.dabiaoti").xpath("string()").get()
                     or sel.css("meta[property='og:title']::attr(content)").get()
                 ),
-                "published": parse_time(when.group(1), TIME_FORMATS, self.zone) if when else None,
+                "published": self.publication_time(sel, html, url, ("page", page_time)),
                 "byline": byline,
                 "section": re.sub(
                     r"^Home\s*/\s*", "", clean_space(sel.css("#bread-nav").xpath("string()").get())
@@ -203,8 +223,10 @@ class ChinaDailySpider(BulletinSpider):
 
 
 def _day(text: str | None) -> date | None:
+    """A listing's date, "2025-03-12 09:18" or "2025-03-12", as a day."""
+    found = LISTING_DAY.match(text or "")
     try:
-        return datetime.strptime(clean_space(text), "%Y-%m-%d").date() if text else None
+        return date.fromisoformat(found.group(1)) if found else None
     except ValueError:
         return None
 

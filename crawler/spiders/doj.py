@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from parsel import Selector
 from scrapy.http import Request, Response
@@ -22,6 +22,12 @@ from crawler.parsing import clean_space, feed_items, page_lang, paragraphs, pars
 
 ARTICLE_PATH = re.compile(r"/(opa|usao-[a-z]+)/pr/[^/?#]+$")
 DATE_FORMATS = ("%A, %B %d, %Y", "%B %d, %Y")
+# API fields and page attributes may hold a whole element: <time datetime="2025-03-06T12:00:00Z">.
+TIME_ATTR = re.compile(r"datetime\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
+# Drupal writes a release's day as that day at 12:00 UTC: a day, not a time of day.
+NOON_UTC = time(12, 0)
+# The press release's end mark, centred under the text: not part of it.
+END_MARK = re.compile(r"^(?:#\s*){3}$|^-\s*30\s*-$")
 BACKFILL_MAX_PAGES = 100
 
 
@@ -29,6 +35,7 @@ class DojSpider(BulletinSpider):
     """Source keys: base_url, max_pages, page_size, rss, timezone."""
 
     name = "doj"
+    site_since = date(1994, 1, 1)  # the Department's first web pages
 
     def discover(self) -> Iterable[Request]:
         yield self.api_request(0)
@@ -67,13 +74,18 @@ class DojSpider(BulletinSpider):
             return
         oldest = None
         for record in results:
-            url = record.get("url") or ""
-            published = _epoch(record.get("date") or record.get("created"), self.zone)
+            url = self.site_url(record.get("url") or "")
+            published = None
+            for key in ("date", "created"):
+                moment = _api_time(record.get(key), self.zone)
+                if moment is not None and self.plausible(moment, f"api_{key}"):
+                    published = moment
+                    break
             if published and (oldest is None or published < oldest):
                 oldest = published
             if not (url and self.in_range(published)):
                 continue
-            paras = paragraphs(record.get("body") or "")
+            paras = body_text(record.get("body") or "")
             if not paras:
                 yield self.article_request(url)
                 continue
@@ -95,41 +107,84 @@ class DojSpider(BulletinSpider):
     def parse_rss(self, response: Response) -> Iterable[Request]:
         self.check_xml(response)
         for url, published in feed_items(response):
+            url = self.site_url(url)
             if self.is_article_url(url) and self.keep(url, published):
                 yield self.article_request(url)
 
+    def site_url(self, url: str) -> str:
+        """The release's URL on the site's own host: the API gives ``https://justice.gov/…``
+        for some releases and ``https://www.justice.gov/…`` for others, one release either way."""
+        parts = urlsplit(url)
+        site = urlsplit(self.base_url)
+        if parts.hostname and site.hostname and "www." + parts.hostname == site.hostname:
+            return urlunsplit(parts._replace(netloc=site.netloc))
+        return url
+
     def parse_article(self, response: Response) -> Iterable[Any]:
+        """A release page: the 2023+ layout, or the older one (``h1#node-title``,
+        ``.date-display-single``, ``div.field--name-field-pr-body``)."""
         html = self.page_text(response)
         sel = Selector(text=html, base_url=response.url)
-        body = sel.css("div.node-body .field_body") or sel.css("div.field--name-body")
-        stamp = sel.css(".node-date time::attr(datetime)").get()
-        published = _iso(stamp) or parse_time(
-            clean_space(sel.css(".node-date time").xpath("string()").get()), DATE_FORMATS, self.zone
+        body = (
+            sel.css("div.node-body .field_body")
+            or sel.css("div.field--name-body")
+            or sel.css("div.field--name-field-pr-body")
         )
+        stamp = sel.css(".node-date time::attr(datetime), .date-display-single::attr(content)").get()
+        shown = clean_space(sel.css(".node-date time, .date-display-single").xpath("string()").get())
+        page_time = _iso(stamp, self.zone) or parse_time(shown, DATE_FORMATS, self.zone)
+        url = response.meta.get("bulletin_url", response.url)
         components = [
-            clean_space(c) for c in sel.css("div.node-component .field__item").xpath("string()").getall()
+            clean_space(c)
+            for c in sel.css("div.node-component .field__item, .field--name-field-pr-component .field__item")
+            .xpath("string()")
+            .getall()
         ]
+        paras = self.checked_body(sel, html, body_text(body.get() or ""), url)
         yield self.make_article(
-            response.meta.get("bulletin_url", response.url),
-            clean_space(sel.css("h1.page-title").xpath("string()").get()),
-            paragraphs(body.get() or ""),
-            published,
+            url,
+            clean_space((sel.css("h1.page-title") or sel.css("h1#node-title")).xpath("string()").get()),
+            paras,
+            self.publication_time(sel, html, url, ("page", page_time)),
             raw_html=html,
             section="; ".join(c for c in components if c) or None,
             lang=page_lang(sel),
         )
 
 
-def _epoch(value: Any, zone: Any) -> datetime | None:
-    """The API gives Unix seconds as strings."""
-    try:
-        return datetime.fromtimestamp(int(value), tz=UTC).astimezone(zone)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
+def body_text(html: str) -> list[str]:
+    """A release's paragraphs, without the centred ``###`` that ends it."""
+    return [p for p in paragraphs(html) if not END_MARK.match(p)]
 
 
-def _iso(value: str | None) -> datetime | None:
+def _api_time(value: Any, zone: tzinfo) -> datetime | None:
+    """An API time: Unix seconds (a string or a number), or an element or ISO string
+    (``<time datetime="2025-03-06T12:00:00Z">…</time>``)."""
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().isdigit()):
+        try:
+            return _day_or_time(datetime.fromtimestamp(int(value), tz=UTC), zone)
+        except (ValueError, OverflowError, OSError):
+            return None
+    if isinstance(value, str):
+        found = TIME_ATTR.search(value)
+        return _iso(found.group(1) if found else value, zone)
+    return None
+
+
+def _iso(value: str | None, zone: tzinfo) -> datetime | None:
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00")) if value else None
     except ValueError:
         return None
+    if moment is None:
+        return None
+    return _day_or_time(moment, zone) if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+def _day_or_time(moment: datetime, zone: tzinfo) -> datetime:
+    """The moment in the source's zone; 12:00 UTC sharp is Drupal's way of writing a day,
+    stored as that day (midnight in the zone), not as an invented 07:00 or 08:00."""
+    utc = moment.astimezone(UTC)
+    if utc.time() == NOON_UTC:
+        return datetime.combine(utc.date(), time(0), tzinfo=zone)
+    return moment.astimezone(zone)

@@ -12,15 +12,12 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, Self
 
-import htmldate
-import trafilatura
 from parsel import Selector
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from scrapy.utils.sitemap import Sitemap
-from trafilatura.settings import Document
 
 from crawler.base import BulletinSpider
 from crawler.parsing import (
@@ -150,6 +147,11 @@ class GenericSpider(BulletinSpider):
                 else None
             )
         else:
+            # Imported here, not at the top: every crawl imports this module (the spider
+            # loader reads them all), and trafilatura takes a quarter of a second to import.
+            import trafilatura
+            from trafilatura.settings import Document
+
             doc = trafilatura.bare_extraction(
                 html,
                 url=response.url,
@@ -164,9 +166,18 @@ class GenericSpider(BulletinSpider):
                 paras = [clean_space(p) for p in (doc.text or "").split("\n") if clean_space(p)]
                 byline = doc.author
                 page_time = _htmldate_time(doc.date)
+        if page_time is not None and not self.plausible(page_time, "page"):
+            page_time = None
         if page_time is None:
+            import htmldate
+
             page_time = _htmldate_time(htmldate.find_date(html, url=response.url, **DATE_PARAMS))
-        published = aware(_best_time(page_time, response.meta.get("bulletin_feed_time")), self.zone)
+            if page_time is not None and not self.plausible(page_time, "htmldate"):
+                page_time = None
+        feed_time = response.meta.get("bulletin_feed_time")
+        if feed_time is not None and not self.plausible(feed_time, "feed"):
+            feed_time = None
+        published = aware(_best_time(page_time, feed_time), self.zone)
         lang = page_lang(Selector(text=html[:5000]))  # the <html> tag is at the top
         yield self.make_article(url, title, paras, published, raw_html=html, byline=byline or None, lang=lang)
 

@@ -15,7 +15,8 @@ from scrapy.utils.sitemap import Sitemap
 from crawler.base import BulletinSpider
 from crawler.parsing import clean_space, page_lang, paragraphs, parse_time, selector
 
-ARTICLE_PATH = re.compile(r"/page/\d{6}/\d{6,8}\.shtml$")
+# Current URLs /page/YYYYMM/NNNNNNN.shtml; older ones /content/NNNNNN.shtml.
+ARTICLE_PATH = re.compile(r"/(?:page/\d{6}/\d{6,8}|content/\d{4,8})\.shtml$")
 # Text lines that are not part of the story: photo credits, the print headline, the
 # site name left over at the end of the body.
 NOISE_LINE = re.compile(
@@ -33,8 +34,22 @@ TIME_FORMATS = (
 CREDITED_CAPTION = re.compile(
     r"\b(?:photo|photos|illustration|graphic|chart|infographic)\s*:\s*[^.:]{1,60}$", re.IGNORECASE
 )
-# Longer text beside a picture is a paragraph of the story, not its caption.
-CAPTION_MAX_CHARS = 300
+CREDIT_TAIL = 90
+# A caption is short; a paragraph longer than this with a verb and a full stop is a
+# sentence of the story and is never dropped as furniture, whatever sits beside it.
+SENTENCE_MIN_CHARS = 120
+SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]?(?:\s|$)")
+# Enough to tell a sentence from a label: auxiliaries, reporting verbs, past forms.
+VERB = re.compile(
+    r"\b(?:is|are|was|were|be|been|has|have|had|will|would|can|could|may|must|should|said|says"
+    r"|told|\w{3,}ed)\b",
+    re.IGNORECASE,
+)
+# Where a picture stood in the body: a paragraph of its own, so captions are judged by
+# what they sit next to. U+E000 is a private-use character no page text needs.
+PICTURE = "\ue000picture\ue000"
+# Elements that mark their text up as a caption.
+CAPTION_MARKUP = "figcaption, .caption, .picture_text, .pic_text, .photo_caption"
 # The old layout's one line (about 2019 and earlier, sources.md 1.4):
 # "By Liu Xin Source:Global Times Published: 2019/11/6 19:13:40" in div.span9.text-muted.
 OLD_LINE = re.compile(
@@ -128,26 +143,33 @@ class GlobalTimesSpider(BulletinSpider):
             .get()
         )
         body = sel.css("div.article_right") or sel.css("div.article_content") or sel.css("div.row-content")
-        for picture in body.css("div.picture"):
-            _drop_caption(picture)
-        for junk in body.css("div.picture, .author_card, .with_name_card, script, style"):
+        for junk in body.css(".author_card, .with_name_card, script, style"):
             junk.drop()
-        paras = [p for p in paragraphs(body.get() or "") if not _noise(p)]
+        for picture in body.css(f"div.picture, figure, {CAPTION_MARKUP}"):
+            _mark_picture(picture)
+        paras = body_paragraphs(paragraphs(body.get() or ""))
+        url = response.meta.get("bulletin_url", response.url)
+        paras = self.checked_body(sel, html, paras, url, tidy=body_paragraphs)
         stamp = clean_space(sel.css("span.pub_time").xpath("string()").get())
         published = _stamp_time(PUBLISHED, stamp, self.zone)
         byline = re.sub(r"^By\s+", "", clean_space(sel.css("span.byline").xpath("string()").get()))
         section = clean_space(sel.css("div.article_column").xpath("string()").get())
-        for line in (clean_space(t) for t in sel.css("div.span9.text-muted").xpath("string()").getall()):
+        # The old layout's date line: div.span9.text-muted ("By Zhang Hui Source:Global
+        # Times Published: 2019/8/28 13:42:26"), or .text-left inside div.row-fluid.article-title
+        # ("Source:Global Times Published: 2019/11/28 21:23:40", real pages).
+        old_lines = sel.css("div.span9.text-muted, div.article-title .text-left").xpath("string()").getall()
+        for line in (clean_space(t) for t in old_lines):
             old = OLD_LINE.match(line)
-            if old and not stamp:
+            if old and not stamp and published is None:
                 published = parse_time(old.group("published").strip(), TIME_FORMATS, self.zone)
                 byline = byline or (old.group("byline") or "").strip()
             posted = POSTED_IN.match(line)
             if posted and not section:
                 section = " / ".join(filter(None, (clean_space(s) for s in posted.group(1).split(","))))
         author = byline or sel.css("meta#MetaAuthor::attr(content)").get()
+        published = self.publication_time(sel, html, url, ("page", published))
         yield self.make_article(
-            response.meta.get("bulletin_url", response.url),
+            url,
             title,
             paras,
             published,
@@ -158,23 +180,61 @@ class GlobalTimesSpider(BulletinSpider):
         )
 
 
-def _drop_caption(picture: Selector) -> None:
-    """Drop the caption written as bare text right after a picture (up to the next tag).
+def _mark_picture(element: Selector) -> None:
+    """Put a picture marker where a picture (or a caption marked up as one) stood.
 
-    Dropping the picture alone keeps that text (lxml's ``drop_tree`` keeps an element's
-    tail), and only a caption that starts with its credit ("Photo: VCG") matched a noise
-    line; a described one ("Staff at the exhibition. Photo: VCG") stayed in the story.
+    The text inside it is a caption ("Photo: Xinhua" after the image) and goes, unless it
+    reads as a sentence of the story (unclosed markup can pull the lead inside): that is
+    kept as a paragraph of its own. The text right after it (lxml's ``tail``) stays in the
+    body: whether it is a caption is for ``body_paragraphs`` to prove.
     """
-    element = picture.root
-    tail = getattr(element, "tail", None)
-    if tail and len(tail.strip()) <= CAPTION_MAX_CHARS:
-        element.tail = None
+    node = element.root
+    if not hasattr(node, "getchildren"):
+        return
+    kept = [p for p in paragraphs(element.get() or "") if sentence_like(p)]
+    tail = node.tail
+    for child in list(node):
+        node.remove(child)
+    node.attrib.clear()
+    node.tag = "div"
+    node.text = PICTURE
+    for text in kept:
+        paragraph = node.makeelement("p", {})
+        paragraph.text = text
+        node.append(paragraph)
+    node.tail = tail
 
 
-def _noise(line: str) -> bool:
-    return bool(NOISE_LINE.match(line)) or (
-        len(line) <= CAPTION_MAX_CHARS and CREDITED_CAPTION.search(line) is not None
-    )
+def sentence_like(text: str) -> bool:
+    """A sentence of the story: long, with a verb and a full stop. Never furniture."""
+    return len(text) > SENTENCE_MIN_CHARS and bool(SENTENCE_END.search(text)) and bool(VERB.search(text))
+
+
+def credit_line(text: str) -> bool:
+    """Furniture on a line of its own: "Photo: VCG", "Newspaper headline: …", "Global Times"."""
+    return bool(NOISE_LINE.match(text)) and not sentence_like(text)
+
+
+def body_paragraphs(paras: list[str]) -> list[str]:
+    """The story's paragraphs: furniture removed only where it is proven to be furniture.
+
+    A paragraph goes when it is a credit line, ends with its credit ("Visitors at the
+    exhibition. Photo: VCG"), or is a short line right after a picture followed by its
+    credit line. Anything that reads as a sentence (``sentence_like``) stays.
+    """
+    out = []
+    for i, para in enumerate(paras):
+        if para == PICTURE:
+            continue
+        after_picture = i > 0 and paras[i - 1] == PICTURE
+        before_credit = i + 1 < len(paras) and credit_line(paras[i + 1])
+        # The credit sits at the end: only the tail can match (a 60-character credit and its label).
+        credited = ":" in para[-CREDIT_TAIL:] and CREDITED_CAPTION.search(para[-CREDIT_TAIL:]) is not None
+        furniture = credit_line(para) or credited or (after_picture and before_credit)
+        if furniture and not sentence_like(para):
+            continue
+        out.append(para)
+    return out
 
 
 def _stamp_time(pattern: re.Pattern[str], stamp: str, zone: tzinfo) -> datetime | None:

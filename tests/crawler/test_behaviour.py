@@ -66,6 +66,17 @@ def test_adhoc_url_of_unknown_site_goes_to_the_generic_parser(
         [article] = list(store.articles())
     assert article.source == "localhost"
     assert article.title == entry["title"]
+    # `bulletin sources` lists the ad hoc URL's host with the configured sources.
+    [row] = [line for line in bulletin.run("sources").stdout.splitlines() if line.startswith("localhost")]
+    assert "ad hoc" in row
+
+
+def test_adhoc_url_that_stores_nothing_exits_1(tmp_path: Path, sample_server: SampleServer) -> None:
+    bulletin = make_bulletin(tmp_path, sample_server)
+    url = sample_server.base("globaltimes") + "/page/202503/1330800.shtml"  # a 404
+    proc = bulletin.run("crawl", url, check=False)
+    assert proc.returncode == 1
+    assert f"{url}: nothing stored" in proc.stderr
 
 
 def test_adhoc_feed_url_crawls_its_items(tmp_path: Path, sample_server: SampleServer) -> None:
@@ -161,3 +172,20 @@ sitemap = false
     assert set(counts.values()) == {1}
     assert stats.new == 300 - survived
     assert stats.skipped == survived
+
+
+def test_an_impossible_date_is_counted_in_the_summary_and_the_next_source_stored(
+    tmp_path: Path, sample_server: SampleServer
+) -> None:
+    """China Daily's "Updated: 2569-05-17 20:43" (a Buddhist-era year): rejected, said, the URL's day kept."""
+    bulletin = make_bulletin(tmp_path, sample_server)
+    path = "/a/202605/17/WS6a28f1c2a310c240449e1b77.html"
+    proc = bulletin.run("crawl", sample_server.base("chinadaily") + path)
+    assert "chinadaily: publication dates rejected as impossible: 1 (page 1)" in proc.stdout
+    with bulletin.store() as store:
+        [article] = list(store.articles())
+        [stats] = store.run_stats(store.runs(1)[0]["id"])
+    assert article.published_at is not None
+    assert article.published_at.date().isoformat() == "2026-05-17"
+    assert stats.rejected_dates == {"page": 1}
+    assert stats.body_suspect == 0
