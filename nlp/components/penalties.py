@@ -674,7 +674,11 @@ class PenaltyFinder:
                 continue
             probabilities = self.classifier.scores(examples)
             ranked = sorted(zip(probabilities, names, strict=True), reverse=True)
-            linked = [n for p, n in ranked if p >= self.threshold] or [ranked[0][1]]
+            # The best candidate always; others only when they score as well and are in the
+            # penalty's own sentence ("Liang and Lu were each sentenced to 30 months").
+            linked = [ranked[0][1]] + [
+                n for p, n in ranked[1:] if p >= self.threshold and nearest[n][1] >= sent.start_char
+            ]
             order = {n: nearest[n][1] for n in names}
             hit.persons = sorted(linked, key=order.__getitem__)
 

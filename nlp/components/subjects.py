@@ -401,10 +401,6 @@ class SubjectFinder:
             self._score(text, cluster)
         self._score_pronouns(doc, clusters, noise)
         everyone = self._every_mention(doc, clusters, noise)
-        if self.classifier is not None or self.record:
-            scores = self._classify(doc, clusters, everyone)
-        else:
-            scores = {}
         cued = [
             # A title next to one mention does not outweigh several mentions as the one
             # sentenced or recruited (garbled copy, "the colonel surnamed Hsieh").
@@ -414,6 +410,9 @@ class SubjectFinder:
             and (c.strong or ((c.intro or c.patient) and c.official < max(1, c.patient) and not c.handler))
         ]
         self._add_coordinated(text, [c for c in clusters if not c.described], cued)
+        scores: dict[str, float] = {}
+        if self.classifier is not None or self.record:
+            scores = self._classify(doc, clusters, everyone, cued)
         if self.classifier is not None:
             # The classifier decides; where it finds no defendant at all (short texts, where
             # it is least sure), the rules' cued people stand.
@@ -518,7 +517,11 @@ class SubjectFinder:
         return out
 
     def _classify(
-        self, doc: Doc, clusters: list[_Cluster], everyone: list[tuple[int, int, str, str]]
+        self,
+        doc: Doc,
+        clusters: list[_Cluster],
+        everyone: list[tuple[int, int, str, str]],
+        cued: list[_Cluster],
     ) -> dict[str, float]:
         """The role classifier's probability that each cluster is a defendant (0.0 without
         a classifier), keeping the feature words in doc.user_data when recording."""
@@ -532,6 +535,8 @@ class SubjectFinder:
                 "official": cluster.official,
                 "handler": cluster.handler,
                 "intro": int(cluster.intro),
+                # The rules' own verdict, coordination included ("Lo and Tsai").
+                "cued": int(cluster in cued),
             }
             words = role_words(doc, mentions, cluster.name, counts if self.rule_features else None)
             named = sum(1 for c in clusters if not c.described)
@@ -614,6 +619,7 @@ class SubjectFinder:
         # The latest name in subject position, and where: a pronoun prefers it to a nearer
         # object ("Rowe sold Zhou 40 documents. A judge sentenced him": him is Rowe).
         topic: tuple[str, int] | None = None
+        last_at: int | None = None
         for start, end, kind, name in events:
             if start < covered or in_ranges(start, end, noise):
                 continue
@@ -622,7 +628,7 @@ class SubjectFinder:
                     chain.append(name)
                 else:
                     chain = [name]
-                last = name
+                last, last_at = name, start
                 if parsed and _in_subject_position(doc, start, end):
                     topic = (name, end)
                 if name in recent:
@@ -634,7 +640,15 @@ class SubjectFinder:
                 covered = prev_end = end
             elif kind in ("pronoun", "role") and last is not None:
                 near_topic = topic is not None and start - topic[1] <= _TOPIC_REACH
-                out.append((start, end, topic[0] if topic is not None and near_topic else last))
+                referent = topic[0] if topic is not None and near_topic else last
+                if parsed and kind == "pronoun" and last_at is not None:
+                    # A name earlier in the pronoun's own sentence is its antecedent ("a court
+                    # sentenced Feng to six years and deprived him of political rights"), unless
+                    # the topic is also in it.
+                    sent_start = doc[doc.char_span(start, end, alignment_mode="expand").start].sent.start_char
+                    if last_at >= sent_start and not (topic is not None and topic[1] >= sent_start):
+                        referent = last
+                out.append((start, end, referent))
                 covered = end
             elif kind == "group" and len(recent) >= 2:
                 words = set(text[start:end].lower().split())
