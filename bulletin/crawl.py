@@ -18,11 +18,12 @@ from scrapy.settings import Settings as ScrapySettings
 
 from bulletin.config import Settings, SourceConfig
 from bulletin.database import shown
-from bulletin.errors import QueueError, SourceError
+from bulletin.errors import DiskFullError, QueueError, SourceError
 from bulletin.records import CrawlStats
 from bulletin.recovery import recover
 from bulletin.store import Store
 from bulletin.urls import host_matches, host_of
+from crawler.extensions import crawl_stats
 
 logger = logging.getLogger(__name__)
 
@@ -197,9 +198,11 @@ def run_crawl(
         run_id = store.start_run(command)
     process = CrawlerProcess(scrapy_settings(settings, run_id, redis_url))
     reasons: list[str] = []
+    crawlers = []
     for target in targets:
         # By source name: crawler.spiderloader builds each source's spider from its kind.
         crawler = process.create_crawler(target.source.name)
+        crawlers.append((target.source.name, crawler))
         crawler.signals.connect(
             lambda reason, **_: reasons.append(reason), signal=signals.spider_closed, weak=False
         )
@@ -217,11 +220,27 @@ def run_crawl(
     status = "failed"
     try:
         process.start()
-        status = "finished" if all(r == "finished" for r in reasons) and reasons else "interrupted"
+        if "disk_full" in reasons:  # the store could not write: said once, in the log
+            status = "failed"
+        else:
+            status = "finished" if all(r == "finished" for r in reasons) and reasons else "interrupted"
     finally:
         with Store.open(settings.db) as store:
             store.finish_run(run_id, status)
             stats = store.run_stats(run_id)
+            if "disk_full" in reasons:
+                # RecordRunStats found the disk full; with every other connection closed there
+                # may be room for the figures now. Either way the summary shows them.
+                recorded = {s.source for s in stats}
+                for name, done in crawlers:
+                    if name in recorded or done.stats is None:
+                        continue
+                    figures = crawl_stats(name, done.stats.get_stats())
+                    try:
+                        store.record_source_stats(run_id, figures)
+                    except DiskFullError as exc:
+                        logger.debug("%s: figures not recorded: %s", name, exc)
+                    stats.append(figures)
     # In a shared crawl this process's share of a source may rightly be empty.
     problems = [] if redis_url else crawl_problems(stats)
     for problem in problems:

@@ -405,6 +405,12 @@ class Store:
         except sqlite3.DatabaseError as exc:
             if conn is not None:
                 conn.close()
+            if path != ":memory:" and (disk_full(exc) or no_space(Path(path).parent)):
+                # Opening makes the WAL's -wal and -shm files: on a full disk, an I/O error.
+                raise DiskFullError(
+                    f"{path}: disk full ({exc}; no space left on its file system): "
+                    "free some space and run the command again"
+                ) from None
             raise StoreError(f"{path}: not a usable SQLite database: {exc}") from None
         except StoreError:
             if conn is not None:
@@ -1989,6 +1995,14 @@ def disk_full(exc: BaseException) -> bool:
     if isinstance(exc, OSError):
         return exc.errno == errno.ENOSPC
     return getattr(exc, "sqlstate", None) == PG_DISK_FULL
+
+
+def no_space(folder: Path) -> bool:
+    """Is the file system of ``folder`` out of space (for this user)?"""
+    try:
+        return os.statvfs(folder).f_bavail == 0
+    except OSError:
+        return False
 
 
 def read_only(path: Path) -> str:

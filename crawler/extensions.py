@@ -9,6 +9,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from bulletin.errors import DiskFullError
 from bulletin.records import CrawlStats
 from bulletin.store import Store
 from crawler.base import running_spider
@@ -132,8 +133,13 @@ class RecordRunStats:
         if run_id is None:
             raise RuntimeError("RecordRunStats: spider closed before spider_opened gave it a run")
         summary = crawl_stats(spider.source_name, self.crawler.stats.get_stats())
-        with Store.open(spider.config.db) as store:
-            store.record_source_stats(run_id, summary)
-            if self.own_run:
-                store.finish_run(run_id, "finished" if reason == "finished" else reason)
+        try:
+            with Store.open(spider.config.db) as store:
+                store.record_source_stats(run_id, summary)
+                if self.own_run:
+                    store.finish_run(run_id, "finished" if reason == "finished" else reason)
+        except DiskFullError as exc:
+            # The crawl stopped for this already, and said so once.
+            logger.debug("%s: run %d figures not recorded: %s", spider.source_name, run_id, exc)
+            return
         logger.info("%s: run %d recorded (%s)", spider.source_name, run_id, reason)

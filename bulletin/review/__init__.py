@@ -21,11 +21,11 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import jinja2
-from flask import Flask, abort, g, redirect, request, session
+from flask import Flask, abort, g, redirect, render_template, request, session
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
-from bulletin.errors import ConfigError, ReadOnlyError
+from bulletin.errors import ConfigError, DiskFullError, ReadOnlyError, StoreError
 from bulletin.store import Store
 from digest.filters import FILTERS
 from digest.render import bundled_loader
@@ -147,6 +147,13 @@ def create_app(
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cache-Control"] = "no-store"
         return response
+
+    @app.errorhandler(StoreError)
+    def archive_unavailable(exc: StoreError) -> tuple[str, int]:
+        """The archive cannot be opened or written (a full disk, a read-only mount): one line."""
+        return render_template("review/error.html", error=str(exc), q=""), (
+            507 if isinstance(exc, DiskFullError) else 503
+        )
 
     @app.teardown_appcontext
     def close_store(exc: BaseException | None) -> None:
