@@ -551,7 +551,8 @@ def extract(
         count = extract_input(
             source, model, settings["nlp.batch_size"], sys.stdin.buffer, sys.stdout, processes
         )
-        click.echo(f"extracted {count.done} articles ({count.relevant} relevant)", err=True)
+        skipped = f"; skipped {count.skipped} input records (see above)" if count.skipped else ""
+        click.echo(f"extracted {count.done} articles ({count.relevant} relevant){skipped}", err=True)
         return
     if sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
+from scrapy.settings.default_settings import URLLENGTH_LIMIT
 
 from bulletin.config import Settings, SourceConfig
 from bulletin.database import shown
@@ -89,6 +90,11 @@ def resolve_targets(settings: Settings, names: list[str]) -> tuple[Settings, lis
         targets = []
         for word in names:
             if word.startswith(("http://", "https://")):
+                if len(word) > URLLENGTH_LIMIT:
+                    raise SourceError(
+                        f"URL is {len(word):,} characters long; Scrapy requests none longer than "
+                        f"{URLLENGTH_LIMIT:,} (URLLENGTH_LIMIT, the longest URL browsers take): {word[:80]}…"
+                    )
                 settings, source = source_for_url(settings, word)
                 targets.append(Target(source, url=word))
             else:
@@ -226,7 +232,14 @@ def run_crawl(
             status = "finished" if all(r == "finished" for r in reasons) and reasons else "interrupted"
     finally:
         with Store.open(settings.db) as store:
-            store.finish_run(run_id, status)
+            try:
+                store.finish_run(run_id, status)
+            except DiskFullError as exc:
+                if "disk_full" not in reasons:
+                    raise
+                # RecordRunStats marked it failed while it could; else the next command
+                # finds it abandoned. The crawl has said "disk full" once already.
+                logger.debug("run %d: status not recorded: %s", run_id, exc)
             stats = store.run_stats(run_id)
             if "disk_full" in reasons:
                 # RecordRunStats found the disk full; with every other connection closed there

@@ -20,7 +20,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Scrapy's own counters that are drops for our summary.
-SCRAPY_DROPS = {"robotstxt/forbidden": "robots", "offsite/filtered": "offsite"}
+SCRAPY_DROPS = {
+    "robotstxt/forbidden": "robots",
+    "offsite/filtered": "offsite",
+    # UrlLengthMiddleware: a link longer than URLLENGTH_LIMIT (2,083) is never requested.
+    "urllength/request_ignored_count": "url_too_long",
+}
 
 
 def crawl_stats(source: str, stats: dict[str, Any]) -> CrawlStats:
@@ -136,8 +141,10 @@ class RecordRunStats:
         try:
             with Store.open(spider.config.db) as store:
                 store.record_source_stats(run_id, summary)
-                if self.own_run:
-                    store.finish_run(run_id, "finished" if reason == "finished" else reason)
+                if self.own_run or reason == "disk_full":
+                    # A full disk fails the run; recorded now, while the write above found room.
+                    status = {"finished": "finished", "disk_full": "failed"}.get(reason, reason)
+                    store.finish_run(run_id, status)
         except DiskFullError as exc:
             # The crawl stopped for this already, and said so once.
             logger.debug("%s: run %d figures not recorded: %s", spider.source_name, run_id, exc)

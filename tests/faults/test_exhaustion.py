@@ -176,7 +176,9 @@ selectors = {{ title = "h1", body = "article p", date = "time::attr(datetime)" }
         requested = sum(server.hits[p] for p in paths)
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
-    [line] = lines_with(proc.stderr, "disk full")
+    found = lines_with(proc.stderr, "disk full")
+    assert len(found) == 1, proc.stderr
+    [line] = found
     assert str(db) in line
     assert "the crawl stops" in line
     # Stopped at once: not every page was fetched after the disk filled.
