@@ -6,9 +6,11 @@ the scheduler and the tests start a child process per crawl.
 
 from __future__ import annotations
 
+import errno
 import logging
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,7 +20,7 @@ from scrapy.settings import Settings as ScrapySettings
 from scrapy.settings.default_settings import URLLENGTH_LIMIT
 
 from bulletin.config import Settings, SourceConfig
-from bulletin.database import shown
+from bulletin.database import is_url, shown
 from bulletin.errors import DiskFullError, QueueError, SourceError
 from bulletin.records import CrawlStats
 from bulletin.recovery import recover
@@ -179,6 +181,38 @@ def scrapy_settings(settings: Settings, run_id: int, redis_url: str = "") -> Scr
     return scrapy
 
 
+# Room held beside a SQLite archive while a crawl runs (``<db>.reserve``), given back once
+# the disk is full: SQLite needs some to checkpoint its WAL and write even one row, and the
+# run must still be recorded failed, with its figures.
+RESERVE_BYTES = 256 * 1024
+
+
+class Reserve:
+    """``RESERVE_BYTES`` taken on the archive's file system, until ``release()``."""
+
+    def __init__(self, db: str):
+        self.path = None if is_url(db) or db == ":memory:" else Path(f"{Path(db).expanduser()}.reserve")
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("wb") as out:
+                out.write(b"\0" * RESERVE_BYTES)
+        except OSError as exc:
+            self.release()
+            if exc.errno == errno.ENOSPC:
+                raise DiskFullError(
+                    f"{db}: disk full: no room left beside the archive to crawl into"
+                ) from None
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                return  # a read-only archive: Store.open says so in its own words
+            raise
+
+    def release(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
 def run_crawl(
     settings: Settings,
     targets: list[Target],
@@ -202,6 +236,7 @@ def run_crawl(
     with Store.open(settings.db) as store:
         recover(store)  # crawl runs whose process died (SIGKILL) must not stay "running"
         run_id = store.start_run(command)
+    reserve = Reserve(str(settings.db))
     process = CrawlerProcess(scrapy_settings(settings, run_id, redis_url))
     reasons: list[str] = []
     crawlers = []
@@ -231,6 +266,7 @@ def run_crawl(
         else:
             status = "finished" if all(r == "finished" for r in reasons) and reasons else "interrupted"
     finally:
+        reserve.release()
         with Store.open(settings.db) as store:
             try:
                 store.finish_run(run_id, status)

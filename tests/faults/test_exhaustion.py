@@ -190,6 +190,7 @@ selectors = {{ title = "h1", body = "article p", date = "time::attr(datetime)" }
     assert 0 < stored < len(paths)
     assert status == "failed"
     assert f"run 1 failed: {stored} new articles" in proc.stdout
+    assert not (small_disk / "bulletin.db.reserve").exists()  # the room held for this is given back
 
 
 @contextmanager
@@ -335,3 +336,75 @@ def test_a_read_only_archive_is_read_and_writing_commands_say_it_is_read_only(
         [line] = lines_with(proc.stderr, "error")
         assert line.startswith(f"bulletin: error: {db}: the archive is read-only ("), (args, line)
     assert integrity(writable / "bulletin.db") == "ok"
+
+
+@pytest.fixture
+def pg_small_tablespace() -> Iterator[str]:
+    """A PostgreSQL cluster of the test's own whose archive tables live on a 1 MiB tmpfs (a
+    tablespace there, made the default by the URL); its URL."""
+    import tempfile
+
+    import psycopg
+
+    from tests.pg_cluster import Cluster, bin_dir
+
+    _skip_unless_root()
+    binaries = bin_dir()
+    if binaries is None:
+        if os.environ.get("BULLETIN_REQUIRE_PG"):
+            pytest.fail("BULLETIN_REQUIRE_PG is set but no initdb is installed")
+        pytest.skip("no PostgreSQL binaries (initdb, pg_ctl) for a server of this test's own")
+    with tempfile.TemporaryDirectory(prefix="bulletin-pg-") as root:
+        disk = Path(root) / "disk"
+        disk.mkdir()
+        problem = _mount("-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(disk))
+        if problem:
+            pytest.skip(f"cannot mount a 1 MiB tmpfs here: {problem}")
+        try:
+            shutil.chown(disk, "postgres")
+            server = Cluster(Path(root), binaries)
+            server.start()
+            try:
+                with psycopg.connect(server.url, autocommit=True) as conn:
+                    conn.execute(f"CREATE TABLESPACE small LOCATION '{disk}'")
+                yield server.url + "?options=-cdefault_tablespace%3Dsmall"
+            finally:
+                server.stop()
+        finally:
+            _unmount(disk)
+
+
+@pytest.mark.ci
+def test_a_crawl_into_postgresql_whose_disk_fills_stops_in_one_line(
+    tmp_path: Path, pg_small_tablespace: str
+) -> None:
+    paths = [f"/news/{n}" for n in range(200)]
+    with hostile_server() as server:
+        items = "".join(f"<item><title>{p}</title><link>{server.base}{p}</link></item>" for p in paths)
+        feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+        server.route("/feed.xml", static(feed.encode(), "application/rss+xml"))
+        for n, path in enumerate(paths):
+            server.route(path, static(article_page(n), "text/html; charset=utf-8"))
+        config = hostile_config(
+            tmp_path,
+            f"""
+[sources.hostile]
+kind = "generic"
+feeds = ["{server.base}/feed.xml"]
+link_pattern = "/news/"
+selectors = {{ title = "h1", body = "article p", date = "time::attr(datetime)" }}
+""",
+        )
+        proc = bulletin("--config", str(config), "--db", pg_small_tablespace, "crawl", timeout=180)
+        requested = sum(server.hits[p] for p in paths)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    found = lines_with(proc.stderr, "disk full")
+    assert len(found) == 1, proc.stderr
+    assert "the crawl stops" in found[0]
+    assert "could not extend file" in found[0]  # PostgreSQL's own words (SQLSTATE 53100)
+    assert requested < len(paths)
+    with Store.open(pg_small_tablespace, create=False) as store:
+        stored = len(list(store.articles()))
+    assert 0 < stored < len(paths)
+    assert f"run 1 failed: {stored} new articles" in proc.stdout
