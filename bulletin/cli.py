@@ -570,7 +570,8 @@ def extract(
             processes,
             settings.models_dir,
         )
-        click.echo(f"extracted {count.done} articles ({count.relevant} relevant)", err=True)
+        skipped = f"; skipped {count.skipped} input records (see above)" if count.skipped else ""
+        click.echo(f"extracted {count.done} articles ({count.relevant} relevant){skipped}", err=True)
         return
     if sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -1280,9 +1281,11 @@ def review(
 
     Corrections are stored beside the machine's records, never over them, and flow into
     the digest, the Atom feed and `bulletin export` (--reviewed-only for the checked ones).
-    The page binds loopback; any other address needs review.token (BULLETIN_REVIEW_TOKEN),
-    which every request must carry. Keys: a accept, x reject, space skip, u undo, j/k
-    next/previous item, e edit, n add, ? all keys.
+    The page binds loopback and answers only requests naming a loopback host (or --host).
+    Any other address needs a token on every request: review.token (BULLETIN_REVIEW_TOKEN,
+    at least 32 characters), else one made for the run and printed once. Request bodies
+    over 256 KB, more than 100 form fields and over-long fields are refused. Keys: a accept,
+    x reject, space skip, u undo, j/k next/previous item, e edit, n add, ? all keys.
     """
     import getpass
 
@@ -1304,25 +1307,30 @@ def review(
                 )
         click.echo(f"{len(found)} candidate patterns from the corrections in {shown(settings.db)}", err=True)
         return
+    import secrets
+
     from waitress import serve
 
-    from bulletin.review import LOOPBACK, create_app
+    from bulletin.review import LOOPBACK, MAX_BODY_BYTES, create_app
 
     host = host or settings["review.host"]
     port = port if port is not None else settings["review.port"]
     token = settings["review.token"]
-    if host not in LOOPBACK and not token:
-        raise BulletinError(
-            f"review: binding {host} exposes the archive to the network; set review.token "
-            "(or BULLETIN_REVIEW_TOKEN) first, or bind 127.0.0.1"
-        )
+    generated = host not in LOOPBACK and not token
+    if generated:
+        token = secrets.token_urlsafe(32)
     name = reviewer or settings["review.reviewer"] or getpass.getuser()
-    app = create_app(str(settings.db), name, token)
+    app = create_app(str(settings.db), name, token, host=host)
     address = "[::1]" if host == "::1" else host
-    url = f"http://{address}:{port}/" + ("?token=" + token if token else "")
+    url = f"http://{address}:{port}/"
+    if generated:  # the only place it is ever shown: the URL drops it once it is used
+        url += f"?token={token} (a token made for this run: the page needs it)"
+    elif token:
+        url += " (open it with ?token=<review.token> once)"
     click.echo(f"review page: {url} (reviewing as {name}; Ctrl-C to stop)", err=True)
     try:
-        serve(app, host=host, port=port, threads=4, _quiet=True)
+        # waitress refuses a bigger body itself (413), before buffering any of it.
+        serve(app, host=host, port=port, threads=4, max_request_body_size=MAX_BODY_BYTES, _quiet=True)
     except OSError as exc:
         raise BulletinError(f"review: cannot listen on {host}:{port}: {exc.strerror}") from None
     except KeyboardInterrupt:

@@ -211,7 +211,10 @@ SETTINGS: dict[str, Key] = {
     "smtp.recipients": Key(list, "To addresses of the digest mail.", check=_one_line),
     "smtp.timeout": Key((int, float), "Seconds before the SMTP connection gives up.", 0, 3600, above=True),
     "review.host": Key(
-        str, "Address `bulletin review` binds; anything but loopback needs review.token.", check=_one_line
+        str,
+        "Address `bulletin review` binds and the one Host name it answers besides loopback's; "
+        "anything but loopback needs a token.",
+        check=_one_line,
     ),
     "review.port": Key(int, "Port of the review page.", 1, 65535),
     "review.reviewer": Key(
@@ -219,7 +222,8 @@ SETTINGS: dict[str, Key] = {
     ),
     "review.token": Key(
         str,
-        "Secret every request to the review page must carry (?token=); required off loopback.",
+        "Secret every request to the review page must carry (?token=); off loopback at least 32 "
+        "characters, and when unset there one is made for each run.",
         check=_one_line,
     ),
     "schedule.cron": Key(str, "When `bulletin schedule` runs the pipeline (crontab syntax).", check=_cron),

@@ -6,23 +6,27 @@ the scheduler and the tests start a child process per crawl.
 
 from __future__ import annotations
 
+import errno
 import logging
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
+from scrapy.settings.default_settings import URLLENGTH_LIMIT
 
 from bulletin.config import Settings, SourceConfig
-from bulletin.database import shown
-from bulletin.errors import QueueError, SourceError
+from bulletin.database import is_url, shown
+from bulletin.errors import DiskFullError, QueueError, SourceError
 from bulletin.records import CrawlStats
 from bulletin.recovery import recover
 from bulletin.store import Store
 from bulletin.urls import host_matches, host_of
+from crawler.extensions import crawl_stats
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +92,11 @@ def resolve_targets(settings: Settings, names: list[str]) -> tuple[Settings, lis
         targets = []
         for word in names:
             if word.startswith(("http://", "https://")):
+                if len(word) > URLLENGTH_LIMIT:
+                    raise SourceError(
+                        f"URL is {len(word):,} characters long; Scrapy requests none longer than "
+                        f"{URLLENGTH_LIMIT:,} (URLLENGTH_LIMIT, the longest URL browsers take): {word[:80]}…"
+                    )
                 settings, source = source_for_url(settings, word)
                 targets.append(Target(source, url=word))
             else:
@@ -172,6 +181,38 @@ def scrapy_settings(settings: Settings, run_id: int, redis_url: str = "") -> Scr
     return scrapy
 
 
+# Room held beside a SQLite archive while a crawl runs (``<db>.reserve``), given back once
+# the disk is full: SQLite needs some to checkpoint its WAL and write even one row, and the
+# run must still be recorded failed, with its figures.
+RESERVE_BYTES = 256 * 1024
+
+
+class Reserve:
+    """``RESERVE_BYTES`` taken on the archive's file system, until ``release()``."""
+
+    def __init__(self, db: str):
+        self.path = None if is_url(db) or db == ":memory:" else Path(f"{Path(db).expanduser()}.reserve")
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("wb") as out:
+                out.write(b"\0" * RESERVE_BYTES)
+        except OSError as exc:
+            self.release()
+            if exc.errno == errno.ENOSPC:
+                raise DiskFullError(
+                    f"{db}: disk full: no room left beside the archive to crawl into"
+                ) from None
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                return  # a read-only archive: Store.open says so in its own words
+            raise
+
+    def release(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
 def run_crawl(
     settings: Settings,
     targets: list[Target],
@@ -195,11 +236,14 @@ def run_crawl(
     with Store.open(settings.db) as store:
         recover(store)  # crawl runs whose process died (SIGKILL) must not stay "running"
         run_id = store.start_run(command)
+    reserve = Reserve(str(settings.db))
     process = CrawlerProcess(scrapy_settings(settings, run_id, redis_url))
     reasons: list[str] = []
+    crawlers = []
     for target in targets:
         # By source name: crawler.spiderloader builds each source's spider from its kind.
         crawler = process.create_crawler(target.source.name)
+        crawlers.append((target.source.name, crawler))
         crawler.signals.connect(
             lambda reason, **_: reasons.append(reason), signal=signals.spider_closed, weak=False
         )
@@ -217,11 +261,35 @@ def run_crawl(
     status = "failed"
     try:
         process.start()
-        status = "finished" if all(r == "finished" for r in reasons) and reasons else "interrupted"
+        if "disk_full" in reasons:  # the store could not write: said once, in the log
+            status = "failed"
+        else:
+            status = "finished" if all(r == "finished" for r in reasons) and reasons else "interrupted"
     finally:
+        reserve.release()
         with Store.open(settings.db) as store:
-            store.finish_run(run_id, status)
+            try:
+                store.finish_run(run_id, status)
+            except DiskFullError as exc:
+                if "disk_full" not in reasons:
+                    raise
+                # RecordRunStats marked it failed while it could; else the next command
+                # finds it abandoned. The crawl has said "disk full" once already.
+                logger.debug("run %d: status not recorded: %s", run_id, exc)
             stats = store.run_stats(run_id)
+            if "disk_full" in reasons:
+                # RecordRunStats found the disk full; with every other connection closed there
+                # may be room for the figures now. Either way the summary shows them.
+                recorded = {s.source for s in stats}
+                for name, done in crawlers:
+                    if name in recorded or done.stats is None:
+                        continue
+                    figures = crawl_stats(name, done.stats.get_stats())
+                    try:
+                        store.record_source_stats(run_id, figures)
+                    except DiskFullError as exc:
+                        logger.debug("%s: figures not recorded: %s", name, exc)
+                    stats.append(figures)
     # In a shared crawl this process's share of a source may rightly be empty.
     problems = [] if redis_url else crawl_problems(stats)
     for problem in problems:

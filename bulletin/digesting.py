@@ -32,8 +32,8 @@ def arrival_window(store: Store, period: Period, now: datetime) -> tuple[datetim
     start for the first one) and runs to ``now``, so it includes what the crawl just before
     it stored, and consecutive digests share nothing and miss nothing, however late or
     irregular they run. Once the period is over the window is recorded: rendering that
-    period again shows the same cases. A period back-filled between two recorded ones
-    ends where the later one starts.
+    period again shows the same cases (a read-only archive is read as it is: nothing is
+    recorded). A period back-filled between two recorded ones ends where the later one starts.
     """
     recorded = store.digest_window(period.key)
     if recorded is not None:
@@ -42,7 +42,7 @@ def arrival_window(store: Store, period: Period, now: datetime) -> tuple[datetim
     start = before.stored_until if before is not None else period.start
     until = now if after is None else min(now, after.stored_from)
     until = max(until, start)
-    if now >= period.end:
+    if now >= period.end and not store.read_only:
         window = store.record_digest_window(period.key, period.kind, period.start, period.end, start, until)
         return window.stored_from, window.stored_until
     return start, until

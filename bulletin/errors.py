@@ -31,3 +31,11 @@ class StaleReviewError(ReviewError):
 
 class QueueError(BulletinError):
     """Raised when the shared crawl queue (Redis, ``--redis``) cannot be reached or used."""
+
+
+class DiskFullError(StoreError):
+    """Raised by ``store`` when a write fails because the archive's disk (or PostgreSQL's) is full."""
+
+
+class ReadOnlyError(StoreError):
+    """Raised by ``store`` when a command would write to an archive that can only be read."""

@@ -31,6 +31,8 @@ class Count:
     # Re-extracted articles an analyst had corrected, and of those, how many now conflict.
     reviewed: int = 0
     conflicts: int = 0
+    # --input records left out (not an object with a text, not JSON...), each logged.
+    skipped: int = 0
 
 
 def load_pipeline(model: str | None, models_dir: Path | None = None) -> Any:
@@ -90,6 +92,7 @@ def extract_input(
     for record in _progress(records, None, count):
         out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
     out.flush()
+    count.skipped = items.skipped
     return count
 
 

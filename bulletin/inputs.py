@@ -27,12 +27,34 @@ class InputError(BulletinError):
     """Raised for an --input that cannot be read at all (missing file, undecodable bytes)."""
 
 
-def read_input(source: str, stdin: IO[bytes] | None = None) -> Iterator[dict[str, Any]]:
+class Items:
+    """The usable records of an input, parsed lazily as they are iterated; ``skipped``
+    counts those left out so far, each with one error line."""
+
+    def __init__(self) -> None:
+        self.skipped = 0
+        self._items: Iterator[dict[str, Any]] = iter([])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self._items
+
+    def skip(self, message: str, *args: object) -> None:
+        logger.error(message, *args)
+        self.skipped += 1
+
+
+def read_input(source: str, stdin: IO[bytes] | None = None) -> Items:
     """Items from a file path, or from ``stdin`` when ``source`` is ``-``.
 
     The file is read at once, so a missing or undecodable input fails here, before the
     caller loads a model; the items are then parsed lazily.
     """
+    items = Items()
+    items._items = _items(source, stdin, items)
+    return items
+
+
+def _items(source: str, stdin: IO[bytes] | None, items: Items) -> Iterator[dict[str, Any]]:
     if source == "-":
         if stdin is None:
             raise InputError("no standard input to read")
@@ -47,9 +69,9 @@ def read_input(source: str, stdin: IO[bytes] | None = None) -> Iterator[dict[str
     text = _decode(raw, source)
     head = text.lstrip()[:500].lower()
     if head.startswith("["):
-        return _json_array(text, source)
+        return _json_array(text, source, items)
     if head.startswith("{"):
-        return _json_lines(text, source)
+        return _json_lines(text, source, items)
     if any(marker in head for marker in HTML_MARKERS):
         return iter([_html(text, name)])
     return iter([{"id": name, "text": text}])
@@ -80,55 +102,57 @@ def _decode(raw: bytes, source: str) -> str:
     return str(best)
 
 
-def _json_array(text: str, source: str) -> Iterator[dict[str, Any]]:
+def _json_array(text: str, source: str, items: Items) -> Iterator[dict[str, Any]]:
     """A JSON array of article objects; a file that is not one array is read as JSON Lines."""
     try:
-        items = json.loads(text)
+        records = json.loads(text)
     except json.JSONDecodeError:
-        return _json_lines(text, source)  # JSON Lines whose first line is an array, say
+        return _json_lines(text, source, items)  # JSON Lines whose first line is an array, say
     except RecursionError:
-        logger.error("%s: skipped, JSON nested too deeply", source)
+        items.skip("%s: skipped, JSON nested too deeply", source)
         return iter([])
-    if not isinstance(items, list):
-        return _json_lines(text, source)
+    if not isinstance(records, list):
+        return _json_lines(text, source, items)
     return (
-        item for number, raw in enumerate(items, start=1) if (item := _record(raw, f"{source}[{number}]"))
+        item
+        for number, raw in enumerate(records, start=1)
+        if (item := _record(raw, f"{source}[{number}]", items))
     )
 
 
-def _json_lines(text: str, source: str) -> Iterator[dict[str, Any]]:
+def _json_lines(text: str, source: str, items: Items) -> Iterator[dict[str, Any]]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             raw = json.loads(line)
         except json.JSONDecodeError as exc:
-            logger.error("%s:%d: skipped, not JSON: %s", source, number, exc.msg)
+            items.skip("%s:%d: skipped, not JSON: %s", source, number, exc.msg)
             continue
         except RecursionError:
-            logger.error("%s:%d: skipped, JSON nested too deeply", source, number)
+            items.skip("%s:%d: skipped, JSON nested too deeply", source, number)
             continue
-        item = _record(raw, f"{source}:{number}")
+        item = _record(raw, f"{source}:{number}", items)
         if item is not None:
             yield item
 
 
-def _record(raw: Any, where: str) -> dict[str, Any] | None:
+def _record(raw: Any, where: str, items: Items) -> dict[str, Any] | None:
     """One article object, or None (logged as one line) when it is not a usable one."""
     if not isinstance(raw, dict) or not isinstance(raw.get("text"), str):
-        logger.error('%s: skipped, not an object with a "text" string', where)
+        items.skip('%s: skipped, not an object with a "text" string', where)
         return None
     for key in ("title", "url", "published"):
         if raw.get(key) is not None and not isinstance(raw[key], str):
-            logger.error("%s: skipped, %s is not a string: %r", where, key, raw[key])
+            items.skip("%s: skipped, %s is not a string: %r", where, key, raw[key])
             return None
     if raw.get("id") is not None and not isinstance(raw["id"], (str, int)):
-        logger.error("%s: skipped, id is not a string or number: %r", where, raw["id"])
+        items.skip("%s: skipped, id is not a string or number: %r", where, raw["id"])
         return None
     try:  # a lone surrogate ("\\ud800") is valid JSON but no text: it cannot be written out
         json.dumps(raw, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        logger.error("%s: skipped, holds a lone surrogate (\\uD800-\\uDFFF), which is not text", where)
+        items.skip("%s: skipped, holds a lone surrogate (\\uD800-\\uDFFF), which is not text", where)
         return None
     return raw
 

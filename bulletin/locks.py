@@ -8,6 +8,7 @@ machines sharing it are kept apart too.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from bulletin.database import advisory_lock, is_url
-from bulletin.errors import BulletinError
+from bulletin.errors import BulletinError, DiskFullError, ReadOnlyError
 
 
 class Busy(BulletinError):
@@ -48,6 +49,16 @@ def exclusive(db: str | Path, job: str, what: str, wait: float = 0.0) -> Iterato
         except OSError:
             holder = "unknown pid"
         raise Busy(f"another {what} is already running on {db} ({holder}); wait for it to finish") from None
+    except OSError as exc:
+        # The lock file cannot be made beside the archive: the job could not write either.
+        if exc.errno == errno.ENOSPC:
+            raise DiskFullError(f"{db}: disk full: cannot create {path} for {what}") from None
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise ReadOnlyError(
+                f"{db}: the archive is read-only ({path}: {exc.strerror}); {what} writes to it: "
+                "run it on a writable copy, or remount the archive read-write"
+            ) from None
+        raise
     try:
         with contextlib.suppress(OSError):
             path.write_text(f"pid {os.getpid()}", encoding="utf-8")

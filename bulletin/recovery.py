@@ -30,6 +30,8 @@ def recover(store: Store) -> Recovered:
     here), or recorded no process (made before this was recorded), is left as it is.
     """
     done = Recovered()
+    if store.read_only:  # nothing can be marked; reading it as it is
+        return done
     for run in store.running_pipeline_runs():
         owner = run["owner"]
         if owner is None or alive(owner) is not False:

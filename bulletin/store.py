@@ -11,9 +11,11 @@ loses nothing it already reported stored.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import logging
+import os
 import re
 import sqlite3
 import time
@@ -28,7 +30,7 @@ from typing import Any, TypeVar, cast
 from bulletin import database
 from bulletin.corrections import Correction, confirmed, queue_fields
 from bulletin.corrections import apply as apply_corrections
-from bulletin.errors import StaleReviewError, StoreError
+from bulletin.errors import DiskFullError, ReadOnlyError, StaleReviewError, StoreError
 from bulletin.processes import Owner, this_process
 from bulletin.records import (
     Article,
@@ -364,6 +366,8 @@ class Store:
         self.path = path
         self.clock = clock
         self.postgres = isinstance(conn, database.PostgresConnection)
+        # Why this archive can only be read ("" when it can be written): see ``read_only()``.
+        self.read_only = ""
 
     @classmethod
     def open(cls, path: str | Path, create: bool = True, clock: Callable[[], datetime] = utcnow) -> Store:
@@ -382,6 +386,14 @@ class Store:
                 "or pass the --config/--db of an existing one)"
             )
         if path != ":memory:":
+            why = read_only(Path(path).expanduser())
+            if why and create:
+                raise ReadOnlyError(
+                    f"{path}: the archive is read-only ({why}); this command writes to it: "
+                    "run it on a writable copy, or remount the archive read-write"
+                )
+            if why:
+                return cls._open_read_only(str(Path(path).expanduser()), why, clock)
             try:
                 Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -400,11 +412,62 @@ class Store:
         except sqlite3.DatabaseError as exc:
             if conn is not None:
                 conn.close()
+            if path != ":memory:" and (disk_full(exc) or no_space(Path(path).parent)):
+                # Opening makes the WAL's -wal and -shm files: on a full disk, an I/O error.
+                raise DiskFullError(
+                    f"{path}: disk full ({exc}; no space left on its file system): "
+                    "free some space and run the command again"
+                ) from None
             raise StoreError(f"{path}: not a usable SQLite database: {exc}") from None
         except StoreError:
             if conn is not None:
                 conn.close()
             raise
+        return store
+
+    @classmethod
+    def _open_read_only(cls, path: str, why: str, clock: Callable[[], datetime]) -> Store:
+        """Open an archive that cannot be written (a read-only mount, a file not ours to
+        write) for reading: ``mode=ro``, or ``immutable=1`` when SQLite cannot make the
+        WAL's shared-memory file beside it (the folder is read-only too). Writes are then
+        refused by ``transaction()`` with one line, ``ReadOnlyError``."""
+        uri = Path(path).absolute().as_uri()
+        conn = None
+        for flags in ("mode=ro", "mode=ro&immutable=1"):
+            try:
+                conn = sqlite3.connect(f"{uri}?{flags}", uri=True, timeout=30, isolation_level=None)
+                _check_archive(conn, path)
+                break
+            except sqlite3.OperationalError as exc:
+                if conn is not None:
+                    conn.close()
+                    conn = None
+                if "unable to open" not in str(exc) or flags.endswith("immutable=1"):
+                    raise StoreError(f"{path}: not a usable SQLite database: {exc}") from None
+            except sqlite3.DatabaseError as exc:
+                if conn is not None:
+                    conn.close()
+                raise StoreError(f"{path}: not a usable SQLite database: {exc}") from None
+            except StoreError:
+                if conn is not None:
+                    conn.close()
+                raise
+        assert conn is not None  # noqa: S101 (the loop breaks with one, or raises)
+        conn.row_factory = sqlite3.Row
+        store = cls(conn, path, clock)
+        store.read_only = why
+        try:
+            version = store.schema_version
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{path}: not a usable SQLite database: {exc}") from None
+        if version < len(MIGRATIONS):
+            conn.close()
+            raise ReadOnlyError(
+                f"{path}: the archive is read-only ({why}) and at schema version {version}, older "
+                f"than this program's {len(MIGRATIONS)}: open it once where it can be written to upgrade it"
+            )
+        logger.debug("%s: opened read-only (%s)", path, why)
         return store
 
     @classmethod
@@ -449,17 +512,34 @@ class Store:
         lock does the same (``database.PostgresConnection.transaction``), unless ``lock``
         is False: the statements then rely on row locks (claiming extraction work).
         """
-        if self.postgres:
-            with self.conn.transaction(lock=lock):
-                yield self.conn
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
+        if self.read_only:
+            raise ReadOnlyError(
+                f"{self.path}: the archive is read-only ({self.read_only}); this command writes to it: "
+                "run it on a writable copy, or remount the archive read-write"
+            )
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+            if self.postgres:
+                with self.conn.transaction(lock=lock):
+                    yield self.conn
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                # SQLite may have rolled back itself (a full disk): only roll back what is open.
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+        except Exception as exc:
+            if not disk_full(exc):
+                raise
+            if not self.postgres and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise DiskFullError(
+                f"{self.path}: disk full ({database.first_line(exc)}): nothing of this write was kept; "
+                "free some space and run the command again"
+            ) from None
 
     # -- schema -----------------------------------------------------------------------
 
@@ -1917,6 +1997,49 @@ _DAMAGE = (
     "readonly database",
     "unable to open database file",
 )
+
+
+# SQLite's result code for a write that found the disk full (sqlite3.h SQLITE_FULL), and
+# PostgreSQL's SQLSTATE for it (class 53, insufficient resources: disk_full).
+SQLITE_FULL = 13
+PG_DISK_FULL = "53100"
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Did ``exc`` come from a write that found the disk full (SQLite or PostgreSQL)?"""
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return (code is not None and code & 0xFF == SQLITE_FULL) or "disk is full" in str(exc)
+    if isinstance(exc, OSError):
+        return exc.errno == errno.ENOSPC
+    return getattr(exc, "sqlstate", None) == PG_DISK_FULL
+
+
+def no_space(folder: Path) -> bool:
+    """Is the file system of ``folder`` out of space (for this user)?"""
+    try:
+        return os.statvfs(folder).f_bavail == 0
+    except OSError:
+        return False
+
+
+def read_only(path: Path) -> str:
+    """Why the SQLite archive at ``path`` can only be read ("" when it can be written, or is new).
+
+    Writing needs the file and its folder (SQLite makes the WAL's ``-wal`` and ``-shm``
+    files beside it): a read-only mount, or permissions that deny this user either.
+    """
+    if not path.is_file():
+        return ""
+    for target in (path, path.parent):
+        try:
+            if os.statvfs(target).f_flag & os.ST_RDONLY:
+                return f"{target} is on a read-only file system"
+        except OSError:
+            pass
+        if not os.access(target, os.W_OK):
+            return f"{target} is not writable by this user"
+    return ""
 
 
 def damage(exc: sqlite3.DatabaseError) -> str | None:

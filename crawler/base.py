@@ -25,6 +25,7 @@ from scrapy.exceptions import (
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import (
     ConnectError,
@@ -132,6 +133,8 @@ class BulletinSpider(scrapy.Spider):
     allowed_domains: list[str]
     # The store's run this crawl's figures go to: set by RecordRunStats when the spider opens.
     run_id: int | None = None
+    # Why ``stop_crawl`` stopped this crawl ("" while it runs).
+    stopped: str = ""
 
     def __init__(
         self,
@@ -471,6 +474,21 @@ def ignored_kind(failure: Failure) -> str | None:
     if "max redirections reached" in message:
         return "redirect_loop"
     return None
+
+
+def stop_crawl(crawler: Crawler, reason: str, message: str) -> None:
+    """Stop the whole crawl at once, saying why in one line (the first time only).
+
+    For what no later request can fix, such as an archive whose disk is full: every item
+    after it would fail the same way. ``reason`` becomes the spider's close reason, which
+    ``bulletin crawl`` turns into a failed run.
+    """
+    spider = running_spider(crawler)
+    if spider.stopped:
+        return
+    spider.stopped = reason
+    logger.error("%s; the crawl stops", message)
+    deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
 
 
 def running_spider(crawler: Crawler) -> BulletinSpider:

@@ -9,6 +9,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from bulletin.errors import DiskFullError
 from bulletin.records import CrawlStats
 from bulletin.store import Store
 from crawler.base import running_spider
@@ -19,7 +20,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Scrapy's own counters that are drops for our summary.
-SCRAPY_DROPS = {"robotstxt/forbidden": "robots", "offsite/filtered": "offsite"}
+SCRAPY_DROPS = {
+    "robotstxt/forbidden": "robots",
+    "offsite/filtered": "offsite",
+    # UrlLengthMiddleware: a link longer than URLLENGTH_LIMIT (2,083) is never requested.
+    "urllength/request_ignored_count": "url_too_long",
+}
 
 
 def crawl_stats(source: str, stats: dict[str, Any]) -> CrawlStats:
@@ -138,8 +144,15 @@ class RecordRunStats:
         if run_id is None:
             raise RuntimeError("RecordRunStats: spider closed before spider_opened gave it a run")
         summary = crawl_stats(spider.source_name, self.crawler.stats.get_stats())
-        with Store.open(spider.config.db) as store:
-            store.record_source_stats(run_id, summary)
-            if self.own_run:
-                store.finish_run(run_id, "finished" if reason == "finished" else reason)
+        try:
+            with Store.open(spider.config.db) as store:
+                store.record_source_stats(run_id, summary)
+                if self.own_run or reason == "disk_full":
+                    # A full disk fails the run; recorded now, while the write above found room.
+                    status = {"finished": "finished", "disk_full": "failed"}.get(reason, reason)
+                    store.finish_run(run_id, status)
+        except DiskFullError as exc:
+            # The crawl stopped for this already, and said so once.
+            logger.debug("%s: run %d figures not recorded: %s", spider.source_name, run_id, exc)
+            return
         logger.info("%s: run %d recorded (%s)", spider.source_name, run_id, reason)

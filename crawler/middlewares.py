@@ -1,4 +1,5 @@
-"""Downloader middlewares: robots.txt, skip archived articles, retry with back-off, spot bot challenges."""
+"""Downloader middlewares: robots.txt, skip archived articles, retry with back-off, spot bot
+challenges, keep redirects on the site's port, defuse hostile XML."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import logging
 import random
 from typing import TYPE_CHECKING, Self
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -19,6 +21,7 @@ from twisted.internet.defer import Deferred
 from bulletin.store import Store
 from bulletin.urls import host_of, is_loopback
 from crawler.base import BulletinSpider, running_spider
+from crawler.parsing import defuse_xml, hostile_xml, xml_root
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -182,3 +185,72 @@ class DetectChallengeMiddleware:
             logger.warning("bot challenge instead of content at %s", request.url)
             raise IgnoreRequest(f"bot challenge page at {request.url}")
         return response
+
+
+def _site(url: str) -> tuple[str, int | None]:
+    """A URL's host and port, the port None when it is the scheme's default (80, 443)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a port that is no number: another site, whatever it is
+        return (parts.hostname or "", -1)
+    if port == {"http": 80, "https": 443}.get(parts.scheme):
+        port = None
+    return (parts.hostname or "", port)
+
+
+class SamePortRedirectMiddleware:
+    """A redirect to another port of the same host is another site: dropped as ``offsite``.
+
+    Scrapy's off-site rule compares host names only (``allowed_domains``), so a page that
+    redirected from ``host:8080`` to ``host:9090`` was followed and stored under the other
+    server's page. A scheme's default port is no port: ``http://x`` -> ``https://x`` stays.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        chain = request.meta.get("redirect_urls")
+        if not chain:
+            return
+        (host, port), (was_host, was_port) = _site(request.url), _site(chain[-1])
+        if host == was_host and port != was_port:
+            self.crawler.stats.inc_value("bulletin/dropped/offsite")
+            logger.debug("redirect to another port, another site: %s -> %s", chain[-1], request.url)
+            raise IgnoreRequest(f"redirect to another port: {chain[-1]} -> {request.url}")
+
+
+# Documents whose DOCTYPE is looked at: feeds and sitemaps (an HTML page's is not parsed as XML).
+XML_ROOTS = ("rss", "feed", "rdf:rdf", "urlset", "sitemapindex")
+
+
+class DefuseXmlMiddleware:
+    """A feed or sitemap declaring an entity bomb or external entities reaches the spider
+    without its declarations (``parsing.defuse_xml``), so every plain link in it is read;
+    counted once as ``errors/hostile_xml``, with a warning."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        body = response.body
+        if not hostile_xml(body) or xml_root(body) not in XML_ROOTS:
+            return response
+        self.crawler.stats.inc_value("bulletin/errors/hostile_xml")
+        spider = self.crawler.spider
+        logger.warning(
+            "%s: %s declares external or nested XML entities (an entity bomb?): "
+            "they are not expanded; its plain links are read",
+            getattr(spider, "source_name", "?"),
+            response.url,
+        )
+        return response.replace(body=defuse_xml(body))

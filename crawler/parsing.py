@@ -119,6 +119,25 @@ def hostile_xml(body: bytes) -> bool:
     return external or nested
 
 
+# Entity references other than XML's five predefined ones and character references.
+_DECLARED_REF = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);)[a-z_][\w:.-]*;", re.I)
+
+
+def defuse_xml(body: bytes) -> bytes:
+    """The document without its DOCTYPE's internal subset and without references to the
+    entities declared there, so a parser reads every plain element of it.
+
+    libxml2 (lxml: Scrapy's sitemap reader) never expands such entities, but stops reading
+    at the first reference to one ("&lol9;" in a <lastmod>): only the links before it
+    were read. What the references stood for is lost; what a hostile document declares
+    was never content.
+    """
+    subset = _SUBSET.search(body[:XML_HEAD_BYTES])
+    if subset is None:
+        return body
+    return _DECLARED_REF.sub(b"", body[: subset.start()] + body[subset.end() :])
+
+
 def selector(response: Response) -> Selector:
     return Selector(text=decode(response), base_url=response.url)
 
@@ -141,6 +160,27 @@ def paragraphs(fragment: str) -> list[str]:
         if para:
             out.append(para)
     return out
+
+
+# Tags that never hold others (HTML's void elements): no depth of their own.
+_VOID = frozenset(
+    "area base br col embed hr img input link meta param source track wbr".split()  # noqa: SIM905 (a word list)
+)
+_TAG_TOKEN = re.compile(r"<(/?)([a-zA-Z][\w:-]*)[^>]*?(/?)>")
+
+
+def nesting_depth(html_text: str) -> int:
+    """How deep the page's elements nest at most, read from its tags (unclosed ones count)."""
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG_TOKEN.findall(html_text):
+        if name.lower() in _VOID or self_closing:
+            continue
+        if closing:
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def clean_space(text: str | None) -> str:

@@ -60,6 +60,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     # Responses pass middlewares in reverse order: this sees the final page after redirects.
     "crawler.middlewares.DetectChallengeMiddleware": 560,
+    # Below HttpCompressionMiddleware (590), so it sees the body decompressed.
+    "crawler.middlewares.DefuseXmlMiddleware": 570,
+    # A redirected request comes back through here: another port of the host is another site.
+    "crawler.middlewares.SamePortRedirectMiddleware": 60,
 }
 
 ITEM_PIPELINES = {

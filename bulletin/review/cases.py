@@ -9,8 +9,9 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from bulletin import cases as linking
-from bulletin.errors import BulletinError
+from bulletin.errors import BulletinError, DiskFullError
 from bulletin.review import get_store
+from bulletin.review.edits import check_lengths
 
 bp = Blueprint("cases", __name__)
 
@@ -61,8 +62,9 @@ def _story_ids(field: str) -> list[int]:
 @bp.post("/case/<int:case_id>/<action>")
 def change(case_id: int, action: str) -> Response | tuple[str, int]:
     store = get_store()
-    note = " ".join(request.form.get("note", "").split())[:500]
     try:
+        check_lengths(request.form)
+        note = " ".join(request.form.get("note", "").split())
         if action == "confirm":
             result = linking.confirm_candidate(store, _one_story(), case_id, note)
         elif action == "reject":
@@ -77,6 +79,8 @@ def change(case_id: int, action: str) -> Response | tuple[str, int]:
             result = linking.merge_cases(store, case_id, int(raw), note)
         else:
             raise BulletinError(f"unknown case action {action!r}: confirm, reject, split or merge")
+    except DiskFullError as exc:
+        return _case_page(case_id, error=str(exc), code=507)
     except BulletinError as exc:
         return _case_page(case_id, error=str(exc), code=400)
     return redirect(url_for("cases.case_view", case_id=result))

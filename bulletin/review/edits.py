@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from werkzeug.datastructures import MultiDict
+
 from bulletin.corrections import FIELD, Correction, Item, item_key
 from bulletin.errors import ReviewError
 from digest.filters import PENALTY_ORDER, TACTIC_WORDS
@@ -40,6 +42,19 @@ LABELS = {"tactic": TACTIC_LABELS, "entity": ENTITY_LABELS, "penalty": PENALTY_K
 MAX_MONTHS = 1200  # a hundred years: longer terms are typing errors, life is its own kind
 # Fields of a penalty besides person and kind that the form edits; empty means "absent".
 PENALTY_NUMBERS = ("months", "amount")
+# The longest value each form field may have, in characters. A name no article gives is
+# refused here, before it could reach the archive, every digest and every relink; names,
+# labels and numbers are short, a note is a sentence or two, ``q`` carries the queue's filters.
+FIELD_LIMITS = {"note": 500, "q": 2000, "csrf_token": 200}
+FIELD_LIMIT = 200  # every other field: a name, a person, a label, a number, an id
+
+
+def check_lengths(form: MultiDict[str, str]) -> None:
+    """Refuse a form with a field longer than its limit (``FIELD_LIMITS``), naming it."""
+    for name, value in form.items(multi=True):
+        limit = FIELD_LIMITS.get(name, FIELD_LIMIT)
+        if len(value) > limit:
+            raise ReviewError(f"{name[:40]!r} is {len(value):,} characters long; at most {limit} are taken")
 
 
 def _span(form: Mapping[str, str], text: str) -> tuple[int, int] | None:

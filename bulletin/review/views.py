@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from werkzeug.wrappers import Response
 
 from bulletin.corrections import Correction, Effective, Item, apply, is_reviewed, items, pending
-from bulletin.errors import ReviewError, StaleReviewError
+from bulletin.errors import DiskFullError, ReviewError, StaleReviewError, StoreError
 from bulletin.records import Article
 from bulletin.review import edits, get_store
 from bulletin.review.highlight import segments
@@ -208,6 +208,7 @@ def _post(article_id: int, make: Callable[[Store, Review], Response]) -> Respons
     store = get_store()
     review = _load(store, article_id)
     try:
+        edits.check_lengths(request.form)
         # First of all: a page older than the review cannot act on it, whatever it asks.
         store.check_review_version(article_id, _version())
         return make(store, review)
@@ -215,6 +216,10 @@ def _post(article_id: int, make: Callable[[Store, Review], Response]) -> Respons
         return _render_article(article_id, error=str(exc), code=409)
     except ReviewError as exc:
         return _render_article(article_id, error=str(exc), code=400)
+    except DiskFullError as exc:  # nothing was kept: the page says so, the reviewer can retry
+        return _render_article(article_id, error=str(exc), code=507)
+    except StoreError as exc:
+        return _render_article(article_id, error=str(exc), code=503)
 
 
 @bp.post("/article/<int:article_id>/decide")

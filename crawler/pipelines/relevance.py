@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Self
 
 from scrapy.exceptions import DropItem
 
+from bulletin.errors import DiskFullError
 from bulletin.records import Article
 from bulletin.relevance import relevance
 from bulletin.store import Store
-from crawler.base import running_spider
+from crawler.base import running_spider, stop_crawl
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -45,6 +46,9 @@ class ScoreRelevancePipeline:
         if spider.stores_only_relevant and not relevant:
             self.crawler.stats.inc_value("bulletin/dropped/irrelevant")
             if self.store is not None:
-                self.store.pass_over(item.url, item.source, "irrelevant")
+                try:
+                    self.store.pass_over(item.url, item.source, "irrelevant")
+                except DiskFullError as exc:
+                    stop_crawl(self.crawler, "disk_full", str(exc))
             raise DropItem(f"irrelevant: {item.url}", log_level="DEBUG")
         return dataclasses.replace(item, relevant=relevant, relevance=score)

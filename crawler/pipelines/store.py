@@ -6,10 +6,13 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING, Self
 
+from scrapy.exceptions import DropItem
+
+from bulletin.errors import DiskFullError
 from bulletin.records import Article
 from bulletin.similarity import signature
 from bulletin.store import Store
-from crawler.base import running_spider
+from crawler.base import running_spider, stop_crawl
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -22,7 +25,8 @@ class StoreArticlePipeline:
 
     Counts: ``bulletin/stored/new`` (a new story), ``bulletin/stored/duplicate`` (a new
     URL repeating a stored story: a syndicated copy), ``bulletin/stored/updated``
-    (``--refresh`` found changed text), ``bulletin/stored/unchanged``.
+    (``--refresh`` found changed text), ``bulletin/stored/unchanged``. An archive whose disk
+    is full stops the crawl (close reason ``disk_full``; ``errors/disk_full`` per item lost).
     """
 
     def __init__(self, crawler: Crawler):
@@ -54,7 +58,13 @@ class StoreArticlePipeline:
         story = None
         if not stored:
             story = self.store.find_story(item, sig, spider.config["crawl.similarity_threshold"])
-        saved = self.store.save_article(item, spider.run_id, sig, story_id=story)
+        try:
+            saved = self.store.save_article(item, spider.run_id, sig, story_id=story)
+        except DiskFullError as exc:
+            # Every later article would fail alike: one line, and the crawl stops now.
+            stop_crawl(self.crawler, "disk_full", str(exc))
+            self.crawler.stats.inc_value("bulletin/errors/disk_full")
+            raise DropItem(f"not stored, disk full: {item.url}", log_level="DEBUG") from None
         outcome = "duplicate" if saved.status == "new" and story is not None else saved.status
         self.crawler.stats.inc_value(f"bulletin/stored/{outcome}")
         logger.debug("stored %s (%s, story %d)", item.url, outcome, saved.story_id)

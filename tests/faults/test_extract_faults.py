@@ -58,6 +58,9 @@ def test_bad_records_are_one_line_each_and_the_rest_go_through(tmp_path: Path) -
         (5, "title"),
     ]:
         assert any(f"in.jsonl:{number}: skipped" in e and problem in e for e in errors), (number, errors)
+    # The last line counts them: "extracted 2" alone read as if nothing had been left out.
+    assert proc.stderr.strip().splitlines()[-1].startswith("extracted 2 articles (")
+    assert proc.stderr.strip().endswith("; skipped 4 input records (see above)")
 
 
 def test_a_second_extract_at_once_is_refused_and_the_first_does_each_article_once(tmp_path: Path) -> None:

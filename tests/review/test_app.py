@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -227,8 +228,15 @@ def test_a_token_is_needed_on_every_request_when_set(db, ids):
     client = create_app(str(db), "ana", token="s3cret-token").test_client()
     assert client.get("/").status_code == 403
     assert client.get("/?token=wrong").status_code == 403
-    assert client.get("/?token=s3cret-token").status_code == 200
+    # The token is exchanged for a flag in the session, and the URL loses it.
+    response = client.get("/?token=s3cret-token&status=pending")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/?status=pending"
     assert client.get(f"/article/{ids['feng']}").status_code == 200  # the session now carries it
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    assert "s3cret-token" not in cookie.value
+    assert "s3cret-token" not in base64.urlsafe_b64decode(cookie.value.split(".")[0] + "==").decode()
     other = create_app(str(db), "ana", token="s3cret-token").test_client()
     assert other.get(f"/article/{ids['feng']}").status_code == 403
     assert other.get("/", headers={"X-Review-Token": "s3cret-token"}).status_code == 200

@@ -26,10 +26,11 @@ def test_the_review_command_serves_the_page_on_loopback(server, ids):
         assert b"keydown" in response.read()
 
 
-def test_binding_beyond_loopback_needs_a_token(db, ids):
-    result = CliRunner().invoke(cli, ["--db", str(db), "review", "--host", "0.0.0.0"], env=ENV)  # noqa: S104
+def test_binding_beyond_loopback_refuses_a_short_token(db, ids):
+    env = {**ENV, "BULLETIN_REVIEW_TOKEN": "s3cret-token"}
+    result = CliRunner().invoke(cli, ["--db", str(db), "review", "--host", "0.0.0.0"], env=env)  # noqa: S104
     assert result.exit_code == 1
-    assert "set review.token" in result.stderr
+    assert "review.token: 12 characters; binding 0.0.0.0 needs at least 32" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
