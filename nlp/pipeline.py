@@ -36,7 +36,7 @@ from nlp.dates import DateParts, resolve
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "2026.12.01-4"
+PIPELINE_VERSION = "2026.12.07-1"
 # The relevance classifier trained by `make train` (training/relevance.cfg) ships inside
 # the package; nothing is downloaded at run time.
 MODELS = Path(str(resources.files("nlp").joinpath("models")))

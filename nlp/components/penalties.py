@@ -225,6 +225,9 @@ class _Hit:
     weak: bool = False
     company: bool = False
     final: bool = False  # the term in force after an appeal ("upheld", "reduced ... to")
+    # Persons linked beside the best one ("Liang and Lu were each sentenced"): their own
+    # penalty of the same kind, where they are the best, wins over this one.
+    shared: set[str] = field(default_factory=set)
 
 
 @Language.factory(
@@ -331,7 +334,7 @@ class PenaltyFinder:
             for key in (MENTIONS_KEY, PEOPLE_KEY)
             for s in doc.spans.get(key, [])
         )
-        records: list[tuple[bool, bool, dict[str, Any]]] = []
+        records: list[tuple[bool, bool, dict[str, Any], bool]] = []
         # Without a parser or sentencizer the whole text is one sentence.
         sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
         if self.record:
@@ -369,7 +372,7 @@ class PenaltyFinder:
                         start=base + ev_start,
                         end=base + ev_end,
                     )
-                    records.append((hit.weak, hit.final, record))
+                    records.append((hit.weak, hit.final, record, person in hit.shared))
         spans = []
         for record in _dedupe(records):
             span = char_span(
@@ -647,11 +650,13 @@ class PenaltyFinder:
                 continue
             names = list(nearest)
             examples = []
+            hits_between: dict[str, int] = {}
             for name in names:
                 _, m_start, m_end, kind = nearest[name]
                 left, right = (m_end, start) if m_end <= start else (end, m_start)
                 between_people = len({n for s, e, n, _ in mentions if left <= s and e <= right and n != name})
                 between_hits = sum(1 for s, e in spans if left <= s and e <= right)
+                hits_between[name] = between_hits
                 back = index - (bisect.bisect_right(starts, m_start) - 1)
                 examples.append(
                     pair_words(
@@ -674,13 +679,18 @@ class PenaltyFinder:
                 continue
             probabilities = self.classifier.scores(examples)
             ranked = sorted(zip(probabilities, names, strict=True), reverse=True)
-            # The best candidate always; others only when they score as well and are in the
-            # penalty's own sentence ("Liang and Lu were each sentenced to 30 months").
+            # The best candidate always; others only when they score as well and are named
+            # before it in its own sentence with no other penalty between ("Liang and Lu were
+            # each sentenced to 30 months"), never one named after it ("Pan got eight years,
+            # and Yeh five").
             linked = [ranked[0][1]] + [
-                n for p, n in ranked[1:] if p >= self.threshold and nearest[n][1] >= sent.start_char
+                n
+                for p, n in ranked[1:]
+                if p >= self.threshold and sent.start_char <= nearest[n][1] < start and not hits_between[n]
             ]
             order = {n: nearest[n][1] for n in names}
             hit.persons = sorted(linked, key=order.__getitem__)
+            hit.shared = set(linked[1:])
 
     def _syntactic_subject(self, sent: Span, hit: _Hit, inside: list[tuple[int, int, str]]) -> int | None:
         """Index in inside of the person the imposing verb is about: the passive subject of
@@ -763,25 +773,27 @@ def _value(record: dict[str, Any]) -> Any:
     return None
 
 
-def _dedupe(records: list[tuple[bool, bool, dict[str, Any]]]) -> list[dict[str, Any]]:
+def _dedupe(records: list[tuple[bool, bool, dict[str, Any], bool]]) -> list[dict[str, Any]]:
     """One record per person and kind (the first), after dropping guesses from lead
     sentences that restate a penalty attributed properly later on."""
-    strong = {(r["kind"], _value(r)) for weak, _, r in records if not weak}
-    out: dict[tuple[str, str], tuple[bool, dict[str, Any]]] = {}
-    for weak, final, record in records:
+    strong = {(r["kind"], _value(r)) for weak, _, r, _ in records if not weak}
+    out: dict[tuple[str, str], tuple[bool, dict[str, Any], bool]] = {}
+    for weak, final, record, shared in records:
         if weak and (record["kind"], _value(record)) in strong:
             continue
         key = (record["person"], record["kind"])
         kept = out.get(key)
         # A later mention wins when it carries the amount the first lacked ("fined" in a
-        # headline, "fined 50,000 yuan" below) or is the term in force after an appeal.
+        # headline, "fined 50,000 yuan" below), is the term in force after an appeal, or
+        # names the person alone where the first shared the penalty with someone else.
         if (
             kept is None
             or (final and not kept[0])
             or (_value(kept[1]) is None and _value(record) is not None and not kept[0])
+            or (kept[2] and not shared and not kept[0])
         ):
-            out[key] = (final, record)
-    return [record for _, record in out.values()]
+            out[key] = (final, record, shared)
+    return [record for _, record, _ in out.values()]
 
 
 def _split(label: str) -> list[str]:

@@ -417,6 +417,9 @@ class SubjectFinder:
             # The classifier decides; where it finds no defendant at all (short texts, where
             # it is least sure), the rules' cued people stand.
             subjects = [c for c in clusters if scores[c.name] >= self.threshold] or cued
+            # Someone named in one breath with a defendant is one too ("Zhao Peng and Lin
+            # Hui were charged"), unless an official.
+            self._add_coordinated(text, [c for c in clusters if not c.described], subjects)
         else:
             subjects = cued
             scores = {c.name: float(c in subjects) for c in clusters}

@@ -343,7 +343,8 @@ def test_a_name_the_model_calls_an_organisation_is_a_subject(real_nlp: Language)
         "A clerk at the Naval Logistics Command was sentenced to five years for passing "
         "classified files to a foreign intelligence officer.",
     )
-    assert not any("Command" in s for s in record["subjects"])
+    # The clerk is described, not named: the description is the subject, the command is no one.
+    assert record["subjects"] == ["A clerk at the Naval Logistics Command"]
 
 
 def test_machine_translated_noun_first_terms_and_singular_units(real_nlp: Language) -> None:
