@@ -1060,7 +1060,9 @@ def train_command(settings: Settings, model: str | None, as_json: bool) -> None:
     """
     from bulletin.retrain import TrainResult, train
 
-    result = train(settings, model or settings["nlp.model"] or None, say=lambda line: click.echo(line, err=True))
+    result = train(
+        settings, model or settings["nlp.model"] or None, say=lambda line: click.echo(line, err=True)
+    )
     if as_json:
         print_json(
             {
@@ -1078,7 +1080,9 @@ def train_command(settings: Settings, model: str | None, as_json: bool) -> None:
             click.echo(line, err=True)
         grid = table("field", "before", "after", numeric=("before", "after"))
         for field in ("subjects", "penalties", "tactics"):
-            grid.add_row(*cells(f"{field} F1", f"{result.before[field]['f1']:.3f}", f"{result.after[field]['f1']:.3f}"))
+            grid.add_row(
+                *cells(f"{field} F1", f"{result.before[field]['f1']:.3f}", f"{result.after[field]['f1']:.3f}")
+            )
         grid.add_row(
             *cells(
                 "relevance accuracy",

@@ -71,7 +71,9 @@ def check_model(model: str | None, models_dir: Path | None = None) -> Check:
 
     name = f"{pipeline.meta.get('lang', '')}_{pipeline.meta.get('name', '')}"
     local = [t for t in ("roles", "attribution") if models_dir is not None and (models_dir / t).is_dir()]
-    trained = f"; classifiers trained by `bulletin train`: {', '.join(local)} in {models_dir}" if local else ""
+    trained = (
+        f"; classifiers trained by `bulletin train`: {', '.join(local)} in {models_dir}" if local else ""
+    )
     return Check(
         OK,
         "model",

@@ -99,11 +99,21 @@ def train(
     """Retrain the role and attribution classifiers with the archive's reviewed articles and
     install them when they score better on the held-back ones. say() reports each step."""
     from nlp import MODELS, build_nlp
-    from nlp.training import collect, docbins, merge, recording_nlp, shipped_examples, train_component, write_bins
+    from nlp.training import (
+        collect,
+        docbins,
+        merge,
+        recording_nlp,
+        shipped_examples,
+        train_component,
+        write_bins,
+    )
 
     models_dir = settings.models_dir
     if models_dir is None:
-        raise TrainingError("no folder for trained classifiers: set nlp.models (the archive is not a SQLite file)")
+        raise TrainingError(
+            "no folder for trained classifiers: set nlp.models (the archive is not a SQLite file)"
+        )
     items = reviewed_items(settings)
     training, held = split(items)
     if len(held) < MIN_HELD_BACK or len(training) < MIN_TRAINING:

@@ -127,9 +127,7 @@ def add_components(
     nlp.add_pipe("bulletin_stages")
     nlp.add_pipe("bulletin_tactics", config={"classifier": trained("tactics")})
     nlp.add_pipe("bulletin_laws")
-    nlp.add_pipe(
-        "bulletin_relevance", config={"classifier": trained("relevance")}
-    )
+    nlp.add_pipe("bulletin_relevance", config={"classifier": trained("relevance")})
     return nlp
 
 

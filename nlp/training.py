@@ -44,7 +44,7 @@ from nlp.components.roles import (
     feature_doc,
 )
 from nlp.evaluate import norm_name, penalty_key, same_person
-from nlp.pipeline import MODELS, add_components, build_nlp
+from nlp.pipeline import MODELS, build_nlp
 
 CONFIGS = Path(str(resources.files("nlp").joinpath("configs")))
 # The examples the shipped classifiers were trained on, as feature words (written by `make
@@ -74,8 +74,8 @@ class Alignment:
     def summary(self) -> str:
         what, unit = ("subjects", "cluster") if self.task == "roles" else ("penalties", "pair")
         return (
-            f"{self.task}: {self.examples} examples ({self.positive} positive) from {self.articles} articles; "
-            f"{self.unaligned} of {self.gold} gold {what} aligned to no {unit}"
+            f"{self.task}: {self.examples} examples ({self.positive} positive) from {self.articles} "
+            f"articles; {self.unaligned} of {self.gold} gold {what} aligned to no {unit}"
         )
 
 
@@ -112,7 +112,9 @@ def collect(nlp: Language, items: Sequence[Item], task: str) -> Alignment:
             result.gold += len(golds)
             result.unaligned += len([g for g in golds if g not in matched])
         else:
-            penalties = [penalty_key(p, {}) for p in gold.get("penalties", [])] if gold.get("relevant") else []
+            penalties = (
+                [penalty_key(p, {}) for p in gold.get("penalties", [])] if gold.get("relevant") else []
+            )
             carried = set()
             for row in doc.user_data.get(LINK_RECORD, []):
                 _, kind, value = penalty_key({"kind": row["kind"], **row["fields"]}, {})
@@ -162,7 +164,10 @@ def train_component(task: str, corpus: Path, output: Path, overrides: dict[str, 
     folder of the best model."""
     from spacy.cli.train import train
 
-    settings = {"paths.train": str(corpus / f"{task}-train.spacy"), "paths.dev": str(corpus / f"{task}-dev.spacy")}
+    settings = {
+        "paths.train": str(corpus / f"{task}-train.spacy"),
+        "paths.dev": str(corpus / f"{task}-dev.spacy"),
+    }
     settings.update(overrides or {})
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         train(CONFIGS / f"{task}.cfg", output / task, overrides=settings)

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from spacy.tokens import DocBin
 
 from bulletin.cli import cli
-from bulletin.corrections import Correction, apply, is_reviewed, item_key, pending
+from bulletin.corrections import Correction, apply, is_reviewed, pending
 from bulletin.records import Article
 from bulletin.store import Store
 from nlp.evaluate import alias_map, norm_name, penalty_key, score
@@ -78,7 +78,10 @@ def review_to(store: Store, article_id: int, gold: dict[str, Any]) -> None:
         for name in gold["subjects"]:
             if norm_name(name) not in found_subjects:
                 save(Correction("add", "subject", value={"name": name}))
-        found = {penalty_key(p, alias_map(golds, [norm_name(p.get("person") or "")])) for p in effective.record["penalties"]}
+        found = {
+            penalty_key(p, alias_map(golds, [norm_name(p.get("person") or "")]))
+            for p in effective.record["penalties"]
+        }
         for penalty in gold["penalties"]:
             if penalty_key(penalty, {}) not in found:
                 save(Correction("add", "penalty", value=dict(penalty)))
@@ -147,14 +150,18 @@ def test_train_installs_only_a_better_model_and_extract_uses_it(tmp_path: Path) 
     assert first["installed"] is True, first
     assert first["after"]["subjects"]["f1"] > first["before"]["subjects"]["f1"]
     assert "installed the new classifiers in" in err
-    assert (models / "roles" / "config.cfg").exists() and (models / "attribution" / "config.cfg").exists()
+    assert (models / "roles" / "config.cfg").exists()
+    assert (models / "attribution" / "config.cfg").exists()
 
     # The same reviews again give the same classifiers: no better, so nothing changes.
     stamp = (models / "roles" / "textcat" / "model").stat().st_mtime_ns
     code, out, err = run(db, "train", "--json")
     assert code == 0, err
     second = json.loads(out)
-    assert second["installed"] is False, [(r["subjects"]["f1"], r["penalties"]["f1"]) for r in (first["before"], first["after"], second["before"], second["after"])]
+    assert second["installed"] is False, [
+        (r["subjects"]["f1"], r["penalties"]["f1"])
+        for r in (first["before"], first["after"], second["before"], second["after"])
+    ]
     assert "kept the classifiers in use" in err
     assert (models / "roles" / "textcat" / "model").stat().st_mtime_ns == stamp
 

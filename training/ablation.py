@@ -26,7 +26,7 @@ from nlp.pipeline import MODELS, build_nlp, extract
 from nlp.training import collect, docbins, recording_nlp, train_component, write_bins
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_corpus import examples  # noqa: E402
+from make_corpus import examples
 
 
 def lines(path: Path) -> list[dict[str, Any]]:
@@ -63,7 +63,8 @@ def main(argv: list[str]) -> int:
             "trained": build_nlp(models=trained_only(work), features="trained"),
             "both": build_nlp(),
         }
-        print(f"{'set':24} {'way':8} {'relevance':>9} {'subjects':>9} {'tactics':>8} {'penalties':>9} {'kind+value':>10}")
+        header = ("set", "way", "relevance", "subjects", "tactics", "penalties", "kind+value")
+        print("{:24} {:8} {:>9} {:>9} {:>8} {:>9} {:>10}".format(*header))
         for gold_path, input_path in sets:
             gold = {row["id"]: row for row in lines(gold_path)}
             items = lines(input_path)

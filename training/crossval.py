@@ -30,7 +30,7 @@ from nlp.pipeline import MODELS, build_nlp, extract
 from nlp.training import collect, docbins, recording_nlp, train_component, write_bins
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_corpus import examples  # noqa: E402
+from make_corpus import examples
 
 
 def fold_of(article_id: str, folds: int) -> int:
@@ -54,7 +54,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, help="write the held-out extractions here (JSON Lines)")
     parser.add_argument("--gold-out", type=Path, help="write the articles' gold labels here (JSON Lines)")
     parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE",
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="a config override for both classifiers' training, e.g. training.optimizer.L2=0.001",
     )
     args = parser.parse_args(argv[1:])
@@ -80,15 +83,21 @@ def main(argv: list[str]) -> int:
                 shutil.copytree(train_component("roles", work, work / "out", settings), models / "roles")
                 pairs = collect(recording_nlp(models, args.features), train_items, "attribution").found
                 write_bins(docbins(pairs, "attribution"), work, "attribution")
-                shutil.copytree(train_component("attribution", work, work / "out", settings), models / "attribution")
+                shutil.copytree(
+                    train_component("attribution", work, work / "out", settings), models / "attribution"
+                )
                 nlp = build_nlp(models=models, features=args.features)
                 for record in extract(nlp, ({"id": i, "text": t} for i, t, _ in held)):
                     predictions[record.id or ""] = record.to_json()
             print(f"fold {fold + 1}/{args.folds}: {len(held)} articles held out", file=sys.stderr)
     if args.out:
-        args.out.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions.values()), "utf-8")
+        args.out.write_text(
+            "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predictions.values()), "utf-8"
+        )
     if args.gold_out:
-        args.gold_out.write_text("".join(json.dumps(g, ensure_ascii=False) + "\n" for g in gold.values()), "utf-8")
+        args.gold_out.write_text(
+            "".join(json.dumps(g, ensure_ascii=False) + "\n" for g in gold.values()), "utf-8"
+        )
     result, _ = score(gold, predictions)
     print(format_report(result))
     return 0

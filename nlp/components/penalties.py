@@ -635,7 +635,9 @@ class PenaltyFinder:
         a penalty the rules found is someone's."""
         sent = sents[index]
         starts = [s.start_char for s in sents]
-        mentions = sorted((s.start_char, s.end_char, s.label_, s.id_) for s in doc.spans.get(CLUSTERS_KEY, []))
+        mentions = sorted(
+            (s.start_char, s.end_char, s.label_, s.id_) for s in doc.spans.get(CLUSTERS_KEY, [])
+        )
         scores = doc.user_data.get(CLUSTER_SCORES, {})
         spans = [(sent.start_char + h.start, sent.start_char + h.end) for h in hits]
         for hit, (start, end) in zip(hits, spans, strict=True):
@@ -672,7 +674,14 @@ class PenaltyFinder:
                 )
             if self.record:
                 doc.user_data[LINK_RECORD].extend(
-                    {"start": start, "end": end, "kind": hit.kind, "fields": dict(hit.fields), "name": n, "words": w}
+                    {
+                        "start": start,
+                        "end": end,
+                        "kind": hit.kind,
+                        "fields": dict(hit.fields),
+                        "name": n,
+                        "words": w,
+                    }
                     for n, w in zip(names, examples, strict=True)
                 )
             if self.classifier is None:

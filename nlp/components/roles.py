@@ -67,9 +67,10 @@ def _governor(token: Token) -> tuple[Token, list[str]]:
 def mention_words(doc: Doc, start: int, end: int, prefix: str = "") -> list[str]:
     """Feature words of one mention: its clause role, the word it hangs from, appositions,
     possessors, the sentence's main verb and the words right around it."""
-    token = _root(doc, start, end)
-    if token is None:
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) == 0:
         return []
+    token = span.root
     words: list[str] = []
     gov, climbed = _governor(token)
     head = gov.head
@@ -89,8 +90,6 @@ def mention_words(doc: Doc, start: int, end: int, prefix: str = "") -> list[str]
             words.append(f"{prefix}relcl={child.lemma_.lower()}")
     sent = token.sent
     words.append(f"{prefix}sroot={sent.root.lemma_.lower()}")
-    span = doc.char_span(start, end, alignment_mode="expand")
-    assert span is not None
     for offset in (1, 2, 3):
         i = span.start - offset
         if i >= sent.start:
@@ -219,4 +218,3 @@ def _load(path: str, stamp: int) -> tuple[Language, TextCategorizer]:
     if not isinstance(pipe, TextCategorizer):
         raise ValueError(f"classifier {path} has no textcat component")
     return pipeline, pipe
-

@@ -215,7 +215,11 @@ def _tree_date(doc: Doc, roots: list[Token]) -> Span | None:
             seen.add(token.i)
             if token.ent_type_ == "DATE":
                 ent = _entity_at(doc, token)
-                if ent is not None and not date_parts(t.text for t in ent).empty and not _statute_year(doc, ent):
+                if (
+                    ent is not None
+                    and not date_parts(t.text for t in ent).empty
+                    and not _statute_year(doc, ent)
+                ):
                     return ent
             queue.extend(c for c in token.children if c.dep_ not in _CLAUSES)
     return None

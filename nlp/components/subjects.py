@@ -469,7 +469,11 @@ class SubjectFinder:
             end = chunk.end
             for child in root.rights:
                 # "an employee of a Japanese trading company", "a man in his 70s from Hokkaido"
-                if child.dep_ == "prep" and child.lower_ in ("of", "in", "from", "at", "with") and child.i == end:
+                if (
+                    child.dep_ == "prep"
+                    and child.lower_ in ("of", "in", "from", "at", "with")
+                    and child.i == end
+                ):
                     if child.right_edge.i - chunk.start >= 12:
                         break
                     end = child.right_edge.i + 1
@@ -506,7 +510,7 @@ class SubjectFinder:
     ) -> list[tuple[int, int, str, str]]:
         """Each cluster's names, and the pronouns, role nouns and groups bound to it."""
         names = {(m.start, m.end) for c in clusters for m in c.mentions}
-        out = []
+        out: list[tuple[int, int, str, str]] = []
         for start, end, label in self._resolve(doc, clusters, noise):
             if (start, end) in names:
                 kind = "name"
@@ -644,11 +648,12 @@ class SubjectFinder:
             elif kind in ("pronoun", "role") and last is not None:
                 near_topic = topic is not None and start - topic[1] <= _TOPIC_REACH
                 referent = topic[0] if topic is not None and near_topic else last
-                if parsed and kind == "pronoun" and last_at is not None:
+                pronoun = doc.char_span(start, end, alignment_mode="expand")
+                if parsed and kind == "pronoun" and last_at is not None and pronoun is not None:
                     # A name earlier in the pronoun's own sentence is its antecedent ("a court
                     # sentenced Feng to six years and deprived him of political rights"), unless
                     # the topic is also in it.
-                    sent_start = doc[doc.char_span(start, end, alignment_mode="expand").start].sent.start_char
+                    sent_start = pronoun.sent.start_char
                     if last_at >= sent_start and not (topic is not None and topic[1] >= sent_start):
                         referent = last
                 out.append((start, end, referent))

@@ -219,7 +219,9 @@ def test_alignment_labels_clusters_and_pairs_from_article_labels(real_nlp: Langu
     assert sum(labelled.values()) == 2  # the two Haddads, not the judge
     assert (roles.gold, roles.unaligned) == (3, 1)  # "Nobody Named" is in no cluster
     pairs = collect(nlp, [("a", text, gold)], "attribution")
-    assert pairs.positive == 2 and pairs.examples > pairs.positive
+    assert pairs.positive == 2
+    assert pairs.examples > pairs.positive
     assert pairs.unaligned == 0
     doc = nlp(text)
-    assert doc.user_data[ROLE_RECORD] and doc.user_data[LINK_RECORD]
+    assert doc.user_data[ROLE_RECORD]
+    assert doc.user_data[LINK_RECORD]
