@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test test-ci test-fast lint bench train clean
+.PHONY: install demo test test-ci test-fast lint bench train train-who clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,7 +56,11 @@ train: $(INSTALLED)
 			--paths.train training/corpus/$$task-train.spacy --paths.dev training/corpus/$$task-dev.spacy \
 		&& rm -rf nlp/models/$$task && cp -r training/output/$$task/model-best nlp/models/$$task || exit 1; \
 	done
-	# The role classifier first: the attribution examples say whether each person is a defendant.
+	$(MAKE) train-who
+
+## train-who: rebuild only the role and attribution classifiers (who is a defendant, whose each penalty is);
+## the role classifier first, since the attribution examples say whether each person is a defendant
+train-who: $(INSTALLED)
 	for task in roles attribution; do \
 		$(PY) training/make_corpus.py training/corpus --task $$task --models nlp/models \
 		&& $(PY) -m spacy train nlp/configs/$$task.cfg --output training/output/$$task \

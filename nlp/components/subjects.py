@@ -342,7 +342,7 @@ class SubjectFinder:
         """Find name-token mentions the model missed ("Smith" after "John Smith")."""
         owners: dict[str, list[_Cluster]] = {}
         for cluster in clusters:
-            for word in {cluster.name, surname(cluster.name)}:
+            for word in dict.fromkeys((cluster.name, surname(cluster.name))):
                 if len(word) > 1 and word[0].isupper() and word.casefold() not in self.not_names:
                     owners.setdefault(word, []).append(cluster)
         taken = [(m.start, m.end) for c in clusters for m in c.mentions]
@@ -451,6 +451,7 @@ class SubjectFinder:
             return []
         names = sorted((m.start, m.end, doc.text[m.start : m.end]) for c in clusters for m in c.mentions)
         taken = [(start, end) for start, end, _ in names]
+        named_as = _apposed_nouns(doc, names)
         out: list[_Cluster] = []
         for chunk in doc.noun_chunks:
             root = chunk.root
@@ -461,6 +462,8 @@ class SubjectFinder:
             owner = self._owner(chunk, names)
             if chunk[0].lower_ not in ("a", "an") and owner is None:
                 continue
+            if owner is None and root.lemma_.lower() in named_as:
+                continue  # "A retired naval officer ... The officer, Chang Chih-hsin": named later
             # The described part: after the owner's "'s" ("Tan's wife": "wife").
             body = next((t.i + 1 for t in chunk if t.dep_ == "case" and t.head.dep_ == "poss"), None)
             body = body if body is not None else (chunk.start + 1 if owner is not None else chunk.start)
@@ -673,6 +676,23 @@ class SubjectFinder:
                 out.append((start, end, GROUP_SEP.join(members)))
                 covered = end
         return out
+
+
+def _apposed_nouns(doc: Doc, names: list[tuple[int, int, str]]) -> set[str]:
+    """The nouns a name stands in apposition to ("the officer, Chang Chih-hsin"; "Chang, a
+    retired officer"): a description with one of these heads is that named person."""
+    nouns: set[str] = set()
+    for start, end, _ in names:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            continue
+        token = span.root
+        while token.dep_ in ("compound", "flat") and token.head != token:
+            token = token.head
+        if token.dep_ == "appos" and token.head.pos_ == "NOUN":
+            nouns.add(token.head.lemma_.lower())
+        nouns.update(c.lemma_.lower() for c in token.children if c.dep_ == "appos" and c.pos_ == "NOUN")
+    return nouns
 
 
 def _with_surname(ent: Span) -> tuple[int, int, str]:

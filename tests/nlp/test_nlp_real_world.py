@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from spacy.language import Language
-from tests_nlp_helpers import CORPUS_DEV, SHAPES, read_jsonl
+from tests_nlp_helpers import CORPUS_DEV, SHAPES, one_record, penalty_keys, read_jsonl
 
 from bulletin.cli import cli
 from bulletin.records import Article
@@ -32,12 +32,10 @@ AEROSPACE = (
 
 
 def _one(nlp: Language, text: str) -> dict[str, Any]:
-    (record,) = (r.to_json() for r in extract(nlp, [{"id": "t", "text": text}]))
-    return record
+    return one_record(nlp, text)
 
 
-def _penalties(record: dict[str, Any]) -> set[tuple[Any, ...]]:
-    return {(p["person"], p["kind"], p.get("months", p.get("amount"))) for p in record["penalties"]}
+_penalties = penalty_keys
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,11 @@ sentence written for it.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from spacy.language import Language
-from tests_nlp_helpers import read_jsonl
+from tests_nlp_helpers import WHOSE, one_record, penalty_keys, read_jsonl
 
 from nlp import extract
 from nlp.components.common import CLUSTER_SCORES, CLUSTERS_KEY
@@ -22,16 +21,12 @@ from nlp.components.roles import LINK_RECORD, ROLE_RECORD, pair_words, role_word
 from nlp.evaluate import score
 from nlp.training import collect
 
-WHOSE = Path(__file__).resolve().parents[1] / "fixtures" / "whose"
+
+def _one(nlp: Language, text: str) -> dict[str, Any]:
+    return one_record(nlp, text, published="2025-06-13")
 
 
-def _one(nlp: Language, text: str, published: str = "2025-06-13") -> dict[str, Any]:
-    (record,) = (r.to_json() for r in extract(nlp, [{"id": "t", "text": text, "published": published}]))
-    return record
-
-
-def _penalties(record: dict[str, Any]) -> set[tuple[Any, ...]]:
-    return {(p["person"], p["kind"], p.get("months", p.get("amount"))) for p in record["penalties"]}
+_penalties = penalty_keys
 
 
 @pytest.fixture(scope="module")
