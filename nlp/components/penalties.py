@@ -640,12 +640,13 @@ class PenaltyFinder:
         )
         scores = doc.user_data.get(CLUSTER_SCORES, {})
         spans = [(sent.start_char + h.start, sent.start_char + h.end) for h in hits]
+        after = len(doc.text)  # a mention after the penalty ranks behind every one before it
         for hit, (start, end) in zip(hits, spans, strict=True):
             nearest: dict[str, tuple[int, int, int, str]] = {}
             for m_start, m_end, name, kind in mentions:
                 if m_start < end and m_end > start:
                     continue  # a name inside the penalty's own words
-                distance = start - m_end if m_end <= start else m_start - end + len(doc.text)
+                distance = start - m_end if m_end <= start else m_start - end + after
                 if name not in nearest or distance < nearest[name][0]:
                     nearest[name] = (distance, m_start, m_end, kind)
             if not nearest:

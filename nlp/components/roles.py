@@ -116,7 +116,8 @@ def role_words(
     words.append(f"nnames={bucket(len(names), (1, 2, 4))}")
     words.append(f"nrefs={bucket(len(mentions) - len(names), (0, 1, 3))}")
     first = min((m[0] for m in mentions), default=0)
-    words.append(f"first={bucket(first * 10 // max(1, len(doc.text)), (0, 1, 3, 6))}")
+    length = doc[-1].idx + len(doc[-1]) if len(doc) else 1  # doc.text builds the whole string
+    words.append(f"first={bucket(first * 10 // max(1, length), (0, 1, 3, 6))}")
     for start, end, kind in sorted(mentions)[:_MAX_MENTIONS]:
         words.append(f"kind={kind}")
         words += mention_words(doc, start, end)

@@ -449,7 +449,8 @@ class SubjectFinder:
         its own. Whether one is a defendant is the role classifier's call."""
         if not doc.has_annotation("DEP"):
             return []
-        names = sorted((m.start, m.end, doc.text[m.start : m.end]) for c in clusters for m in c.mentions)
+        text = doc.text
+        names = sorted((m.start, m.end, text[m.start : m.end]) for c in clusters for m in c.mentions)
         taken = [(start, end) for start, end, _ in names]
         named_as = _apposed_nouns(doc, names)
         out: list[_Cluster] = []
@@ -483,11 +484,11 @@ class SubjectFinder:
             start_char, end_char = doc[body].idx, doc[end - 1].idx + len(doc[end - 1])
             if in_ranges(start_char, end_char, noise) or in_ranges(start_char, end_char, taken):
                 continue
-            words = re.sub(r"\s+", " ", doc.text[start_char:end_char]).strip()
+            words = re.sub(r"\s+", " ", text[start_char:end_char]).strip()
             if owner is not None:
                 name = f"{owner}'s {words}"
             else:
-                name = re.sub(r"\s+", " ", doc.text[chunk.start_char : end_char]).strip()
+                name = re.sub(r"\s+", " ", text[chunk.start_char : end_char]).strip()
                 start_char = chunk.start_char
             out.append(_Cluster(name, [_Mention(start_char, end_char, name)], described=True))
             taken.append((start_char, end_char))
@@ -513,13 +514,14 @@ class SubjectFinder:
     ) -> list[tuple[int, int, str, str]]:
         """Each cluster's names, and the pronouns, role nouns and groups bound to it."""
         names = {(m.start, m.end) for c in clusters for m in c.mentions}
+        text = doc.text
         out: list[tuple[int, int, str, str]] = []
         for start, end, label in self._resolve(doc, clusters, noise):
             if (start, end) in names:
                 kind = "name"
             elif GROUP_SEP in label:
                 kind = "group"
-            elif doc.text[start:end].lower() in _PRONOUNS:
+            elif text[start:end].lower() in _PRONOUNS:
                 kind = "pronoun"
             else:
                 kind = "role"
