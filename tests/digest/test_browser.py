@@ -28,7 +28,10 @@ pytestmark = [
 ]
 
 # The browser's own housekeeping, which no command-line flag fully silences; never the page's.
-BROWSER_HOSTS = {"update.googleapis.com", "accounts.google.com", "clients2.google.com"}
+# Debian's Chromium 150 also opens www.google.com five times from a file:// page with every
+# background-networking flag set (seen 2026-12-07; --disable-field-trial-config and disabling
+# the network-time, optimization-guide and translate features did not stop it).
+BROWSER_HOSTS = {"update.googleapis.com", "accounts.google.com", "clients2.google.com", "www.google.com"}
 
 
 class RecordingProxy:
