@@ -104,6 +104,10 @@ _PROBATION = [
 _RELEASE = [
     re.compile(rf"(?P<dur>{_D})\s+(?:of\s+)?supervised\s+release\b", re.I),
     re.compile(rf"\bsupervised\s+release\s+(?:for|of)\s+(?P<dur>{_D})", re.I),
+    # A UK licence period (the corpus records it as supervised release): "an extended licence
+    # period of four years", "a further four years on extended licence".
+    re.compile(rf"\b(?:extended\s+)?licence(?:\s+period)?\s+(?:of|for)\s+(?P<dur>{_D})", re.I),
+    re.compile(rf"(?P<dur>{_D})\s+(?:on\s+)?(?:an?\s+)?(?:extended\s+)?licence\b", re.I),
 ]
 _LIFE = re.compile(
     r"\blife\s+(?:imprisonment|in\s+(?:federal\s+)?prison|sentences?|terms?|behind\s+bars)\b"
@@ -117,6 +121,9 @@ _PRISON_AFTER = re.compile(
     r"^\s*(?:['\u2019]s?\s+)?(?:(?:in|of)\s+)?(?:federal\s+|fixed-term\s+|a\s+)?"
     r"(?:prison|jail|imprisonment|behind\s+bars|incarceration|detention)"
     r"(?:\s+(?:term|sentence))?\b"
+    # The custodial part of a UK sentence before its licence; "spent 14 months in custody"
+    # (before trial) is no sentence.
+    r"|^\s*in\s+custody(?=[^.;]{0,80}\blicence\b)"
     r"|^\s*(?:suspended\s+)?(?:prison\s+|jail\s+)?(?:sentence|term)\b",
     re.I,
 )
@@ -145,7 +152,9 @@ _LIST_BEFORE = re.compile(
 _NOT_PRISON = re.compile(r"^(?:-|\s)?old\b|^\s+(?:ago|later|earlier|before|after|of\s+age|old)\b", re.I)
 _NOT_PRISON_BEFORE = re.compile(
     r"\b(?:aged|age\s+of|for\s+the\s+(?:past|last)|over\s+the\s+(?:past|last)|in\s+the\s+"
-    r"(?:past|last)|within|after|before|nearly|almost|more\s+than)\s*$",
+    r"(?:past|last)|within|after|before|nearly|almost|more\s+than)\s*$"
+    # A UK extended sentence is custody plus licence: its total is neither (the parts are read).
+    r"|\bextended\s+sentence\s+of\s*$",
     re.I,
 )
 # "Yoon's accomplice" (not "Kuo's term", "Kuo's prison sentence"): a name in the possessive.

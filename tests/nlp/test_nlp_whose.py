@@ -220,3 +220,26 @@ def test_alignment_labels_clusters_and_pairs_from_article_labels(real_nlp: Langu
     doc = nlp(text)
     assert doc.user_data[ROLE_RECORD]
     assert doc.user_data[LINK_RECORD]
+
+
+def test_a_uk_extended_sentence_is_custody_and_licence(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "A former Border Force officer who spied on Hong Kong activists for Chinese intelligence has "
+        "been given an extended sentence of 12 years. Ronan Pryce, 39, will serve eight years in "
+        "custody followed by an extended licence period of four years, the judge said.",
+    )
+    got = _penalties(record)
+    assert {("Ronan Pryce", "imprisonment", 96), ("Ronan Pryce", "supervised_release", 48)} <= got
+    assert ("Ronan Pryce", "imprisonment", 144) not in got
+
+
+def test_time_in_custody_before_trial_is_no_sentence(real_nlp: Language) -> None:
+    record = _one(
+        real_nlp,
+        "Raymond Tse, 36, was sentenced to time served for acting as an agent of China's Ministry of "
+        "State Security, having spent about 14 months in custody.",
+    )
+    assert record["relevant"] is True
+    assert ("Raymond Tse", "imprisonment", None) in _penalties(record)
+    assert ("Raymond Tse", "imprisonment", 14) not in _penalties(record)
