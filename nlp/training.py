@@ -195,3 +195,12 @@ def shipped_examples(task: str) -> dict[str, DocBin]:
         path = EXAMPLES / f"{task}-{part}.spacy"
         bins[part] = DocBin().from_disk(path) if path.exists() else DocBin()
     return bins
+
+
+def text_models_only(folder: Path) -> Path:
+    """folder, made to hold the shipped relevance and tactics classifiers only (links): a
+    models folder with which roles and attribution are the rules' or trained into it."""
+    folder.mkdir(parents=True)
+    for shipped in ("relevance", "tactics"):
+        (folder / shipped).symlink_to(MODELS / shipped)
+    return folder

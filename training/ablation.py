@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from nlp.evaluate import score
-from nlp.pipeline import MODELS, build_nlp, extract
-from nlp.training import collect, docbins, recording_nlp, train_component, write_bins
+from nlp.pipeline import build_nlp, extract
+from nlp.training import collect, docbins, recording_nlp, text_models_only, train_component, write_bins
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_corpus import examples
@@ -35,10 +35,7 @@ def lines(path: Path) -> list[dict[str, Any]]:
 
 def trained_only(work: Path) -> Path:
     """A models folder: the shipped text classifiers, roles and attribution trained without rule votes."""
-    models = work / "models"
-    models.mkdir()
-    for shipped in ("relevance", "tactics"):
-        (models / shipped).symlink_to(MODELS / shipped)
+    models = text_models_only(work / "models")
     items = examples()
     for task in ("roles", "attribution"):
         found = collect(recording_nlp(models, "trained"), items, task).found
@@ -54,12 +51,8 @@ def main(argv: list[str]) -> int:
     sets = [(Path(argv[i]), Path(argv[i + 1])) for i in range(1, len(argv), 2)]
     with tempfile.TemporaryDirectory(prefix="ablation-") as tmp:
         work = Path(tmp)
-        rules = work / "rules"
-        rules.mkdir()
-        for shipped in ("relevance", "tactics"):
-            (rules / shipped).symlink_to(MODELS / shipped)
         ways = {
-            "rules": build_nlp(models=rules),
+            "rules": build_nlp(models=text_models_only(work / "rules")),
             "trained": build_nlp(models=trained_only(work), features="trained"),
             "both": build_nlp(),
         }

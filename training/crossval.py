@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from nlp.evaluate import format_report, score
-from nlp.pipeline import MODELS, build_nlp, extract
-from nlp.training import collect, docbins, recording_nlp, train_component, write_bins
+from nlp.pipeline import build_nlp, extract
+from nlp.training import collect, docbins, recording_nlp, text_models_only, train_component, write_bins
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_corpus import examples
@@ -35,15 +35,6 @@ from make_corpus import examples
 
 def fold_of(article_id: str, folds: int) -> int:
     return int(hashlib.sha256(article_id.encode()).hexdigest()[:8], 16) % folds
-
-
-def _shipped_text_models(work: Path) -> Path:
-    """A models folder with the shipped relevance and tactics classifiers only."""
-    models = work / "models"
-    models.mkdir()
-    for shipped in ("relevance", "tactics"):
-        (models / shipped).symlink_to(MODELS / shipped)
-    return models
 
 
 def main(argv: list[str]) -> int:
@@ -67,7 +58,7 @@ def main(argv: list[str]) -> int:
     predictions: dict[str, dict[str, Any]] = {}
     if args.rules:
         with tempfile.TemporaryDirectory(prefix="crossval-") as tmp:
-            models = _shipped_text_models(Path(tmp))
+            models = text_models_only(Path(tmp) / "models")
             nlp = build_nlp(models=models, features=args.features)
             for record in extract(nlp, ({"id": i, "text": t} for i, t, _ in items)):
                 predictions[record.id or ""] = record.to_json()
@@ -78,7 +69,7 @@ def main(argv: list[str]) -> int:
             held = [item for item in items if fold_of(item[0], args.folds) == fold]
             with tempfile.TemporaryDirectory(prefix="crossval-") as tmp:
                 work = Path(tmp)
-                models = _shipped_text_models(work)
+                models = text_models_only(work / "models")
                 write_bins(docbins(roles, "roles", [i for i, _, _ in train_items]), work, "roles")
                 shutil.copytree(train_component("roles", work, work / "out", settings), models / "roles")
                 pairs = collect(recording_nlp(models, args.features), train_items, "attribution").found

@@ -239,6 +239,17 @@ class _Hit:
     shared: set[str] = field(default_factory=set)
 
 
+@dataclass
+class _People:
+    """The person clusters' mentions (start, end, name, kind), the role scores and the
+    sentence starts of one doc, as the attribution reads them."""
+
+    starts: list[int]
+    mentions: list[tuple[int, int, str, str]]
+    scores: dict[str, float]
+    length: int
+
+
 @Language.factory(
     "bulletin_penalties",
     default_config={
@@ -348,6 +359,7 @@ class PenaltyFinder:
         sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
         if self.record:
             doc.user_data[LINK_RECORD] = []
+        people = self._people(doc, sents) if self.classifier is not None or self.record else None
         for index, sent in enumerate(sents):
             s_text = sent.text
             base = sent.start_char
@@ -368,8 +380,8 @@ class PenaltyFinder:
                 hit.final = bool(_APPEAL.search(s_text[max(0, hit.start - _LOOK) : hit.start]))
             self._attribute(sent, hits, mentions, others)
             hits = [h for h in hits if not h.company]
-            if self.classifier is not None or self.record:
-                self._link(doc, sents, index, hits)
+            if people is not None:
+                self._link(doc, people, sents[index], index, hits)
                 if self.classifier is not None and _RESPECTIVELY.search(s_text):
                     self._respectively(hits)
             for hit in hits:
@@ -637,19 +649,26 @@ class PenaltyFinder:
         if _RESPECTIVELY.search(s):
             self._respectively(hits)
 
-    def _link(self, doc: Doc, sents: list[Span], index: int, hits: list[_Hit]) -> None:
-        """Give each hit the persons the attribution model links it to. Every person cluster
-        of the article is a candidate, by its mention nearest before the hit (else after it);
-        each pair scoring at least the threshold is linked, and when none does, the best one:
-        a penalty the rules found is someone's."""
-        sent = sents[index]
-        starts = [s.start_char for s in sents]
-        mentions = sorted(
-            (s.start_char, s.end_char, s.label_, s.id_) for s in doc.spans.get(CLUSTERS_KEY, [])
+    @staticmethod
+    def _people(doc: Doc, sents: list[Span]) -> _People:
+        """What the attribution reads of the whole doc, once per doc."""
+        return _People(
+            starts=[s.start_char for s in sents],
+            mentions=sorted(
+                (s.start_char, s.end_char, s.label_, s.id_) for s in doc.spans.get(CLUSTERS_KEY, [])
+            ),
+            scores=doc.user_data.get(CLUSTER_SCORES, {}),
+            length=len(doc.text),
         )
-        scores = doc.user_data.get(CLUSTER_SCORES, {})
+
+    def _link(self, doc: Doc, people: _People, sent: Span, index: int, hits: list[_Hit]) -> None:
+        """Give each hit the persons the attribution model links it to. Every person cluster
+        of the article is a candidate, by its mention nearest before the hit (else after it).
+        The best-scoring candidate is linked; another only when it also reaches the threshold
+        and is named before the hit in its sentence with no other penalty between."""
+        starts, mentions, scores = people.starts, people.mentions, people.scores
         spans = [(sent.start_char + h.start, sent.start_char + h.end) for h in hits]
-        after = len(doc.text)  # a mention after the penalty ranks behind every one before it
+        after = people.length  # a mention after the penalty ranks behind every one before it
         for hit, (start, end) in zip(hits, spans, strict=True):
             nearest: dict[str, tuple[int, int, int, str]] = {}
             for m_start, m_end, name, kind in mentions:
