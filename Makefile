@@ -58,10 +58,10 @@ train: $(INSTALLED)
 	done
 	$(MAKE) train-who
 
-## train-who: rebuild only the role and attribution classifiers (who is a defendant, whose each penalty is);
-## the role classifier first, since the attribution examples say whether each person is a defendant
+## train-who: rebuild only the classifiers over the parse (who is a defendant, whose each penalty is, which
+## tactic cues narrate the case); the role classifier first, since the other examples say who is a defendant
 train-who: $(INSTALLED)
-	for task in roles attribution; do \
+	for task in roles attribution cues; do \
 		$(PY) training/make_corpus.py training/corpus --task $$task --models nlp/models \
 		&& $(PY) -m spacy train nlp/configs/$$task.cfg --output training/output/$$task \
 			--paths.train training/corpus/$$task-train.spacy --paths.dev training/corpus/$$task-dev.spacy \

@@ -1049,14 +1049,14 @@ def case_relink(settings: Settings) -> None:
 @click.option("--json", "as_json", is_flag=True, help="The scores before and after as JSON.")
 @with_settings
 def train_command(settings: Settings, model: str | None, as_json: bool) -> None:
-    """Teach the extraction the analysts' corrections: retrain who-is-the-defendant and
-    whose-sentence-is-it from the archive's reviewed articles.
+    """Teach the extraction the analysts' corrections: retrain who-is-the-defendant,
+    whose-sentence-is-it and which-tactic-cues-narrate from the archive's reviewed articles.
 
     A quarter of the reviewed articles (fixed by id) is held back; the rest join the examples
     the shipped classifiers were trained on. The new classifiers are installed into nlp.models
     (default: models/ beside the archive), which extraction reads before the shipped ones,
-    only when they score better on the held-back articles (mean of subjects and penalties
-    F1); otherwise nothing changes. Then `bulletin extract --redo` uses them.
+    only when they score better on the held-back articles (mean of subjects, penalties and
+    tactics F1); otherwise nothing changes. Then `bulletin extract --redo` uses them.
     """
     from bulletin.retrain import TrainResult, train
 

@@ -1,14 +1,14 @@
-"""`bulletin train`: the analysts' reviewed articles teach the role and attribution classifiers.
+"""`bulletin train`: the analysts' reviewed articles teach the role, attribution and cue classifiers.
 
 The reviewed articles of the archive (each cut down to what its reviewer decided, as
 `export --reviewed-only` writes them) are split by a hash of their id: a fixed quarter is held
 back, the rest join the examples the shipped classifiers were trained on. The role classifier
-is trained first, then the attribution classifier over pairs made with it (nlp.training). The
-new classifiers are installed into the settings' models folder (`nlp.models`; by default
-models/ beside the archive), which extraction reads before the shipped one, only when they
-score better on the held-back reviewed articles than the classifiers in use: the mean of
-subjects F1 and penalties F1, the two decisions they make. The next `bulletin extract --redo`
-uses them.
+is trained first, then the attribution classifier over pairs made with it, then the tactic cue
+classifier (nlp.training). The new classifiers are installed into the settings' models folder
+(`nlp.models`; by default models/ beside the archive), which extraction reads before the
+shipped one, only when they score better on the held-back reviewed articles than the
+classifiers in use: the mean of subjects, penalties and tactics F1, the three decisions they
+make. The next `bulletin extract --redo` uses them.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 HELD_BACK = 4  # a quarter of the reviewed articles (by hash of their id) is held back
 MIN_HELD_BACK = 2
 MIN_TRAINING = 2
-SCORED = ("subjects", "penalties")
+SCORED = ("subjects", "penalties", "tactics")
 
 
 Item = tuple[str, str, dict[str, Any]]  # (id, text, reviewed record)
@@ -96,10 +96,11 @@ def _score(nlp: Any, items: list[Item]) -> dict[str, Any]:
 def train(
     settings: Settings, model: str | None = None, say: Callable[[str], None] = logger.info
 ) -> TrainResult:
-    """Retrain the role and attribution classifiers with the archive's reviewed articles and
+    """Retrain the role, attribution and cue classifiers with the archive's reviewed articles and
     install them when they score better on the held-back ones. say() reports each step."""
     from nlp import MODELS, build_nlp
     from nlp.training import (
+        TASKS,
         collect,
         docbins,
         merge,
@@ -128,9 +129,10 @@ def train(
     with tempfile.TemporaryDirectory(prefix="bulletin-train-") as tmp:
         work = Path(tmp)
         staging = work / "models"
-        for task in ("roles", "attribution"):
+        for task in TASKS:
             say(f"training the {task} classifier")
-            # The attribution examples say whether each person is a defendant: by the new roles.
+            # The attribution and cue examples say whether each person is a defendant: by the
+            # new roles.
             recorder = recording_nlp([staging, *current], model=model)
             found = collect(recorder, training, task)
             alignment.append(found.summary())
@@ -156,7 +158,7 @@ def train(
         if TrainResult.headline(after) > TrainResult.headline(before):
             from nlp.training import install
 
-            for task in ("roles", "attribution"):
+            for task in TASKS:
                 install(staging / task, models_dir, task)
             result.installed = True
     return result

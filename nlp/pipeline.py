@@ -36,7 +36,7 @@ from nlp.dates import DateParts, resolve
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "2026.12.07-1"
+PIPELINE_VERSION = "2026.12.07-2"
 # The relevance classifier trained by `make train` (training/relevance.cfg) ships inside
 # the package; nothing is downloaded at run time.
 MODELS = Path(str(resources.files("nlp").joinpath("models")))
@@ -125,7 +125,10 @@ def add_components(
     nlp.add_pipe("bulletin_subjects", config={"classifier": trained("roles"), "features": features})
     nlp.add_pipe("bulletin_penalties", config={"classifier": trained("attribution"), "features": features})
     nlp.add_pipe("bulletin_stages")
-    nlp.add_pipe("bulletin_tactics", config={"classifier": trained("tactics")})
+    nlp.add_pipe(
+        "bulletin_tactics",
+        config={"classifier": trained("tactics"), "cue_classifier": trained("cues"), "features": features},
+    )
     nlp.add_pipe("bulletin_laws")
     nlp.add_pipe("bulletin_relevance", config={"classifier": trained("relevance")})
     return nlp

@@ -34,6 +34,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import DocBin
 
+from nlp.components.cues import CUE_LABEL, CUE_OTHER, CUE_RECORD
 from nlp.components.roles import (
     LINK_LABEL,
     LINK_OTHER,
@@ -51,7 +52,7 @@ CONFIGS = Path(str(resources.files("nlp").joinpath("configs")))
 # train`), so `bulletin train` can add an archive's reviewed articles to them without the
 # repository's article sets.
 EXAMPLES = MODELS / "examples"
-TASKS = ("roles", "attribution")
+TASKS = ("roles", "attribution", "cues")
 
 # (id, text, gold record) of one labelled article.
 Item = tuple[str, str, dict[str, Any]]
@@ -72,7 +73,11 @@ class Alignment:
     found: Labelled = field(default_factory=dict)
 
     def summary(self) -> str:
-        what, unit = ("subjects", "cluster") if self.task == "roles" else ("penalties", "pair")
+        what, unit = {
+            "roles": ("subjects", "cluster"),
+            "attribution": ("penalties", "pair"),
+            "cues": ("tactics", "cue"),
+        }[self.task]
         return (
             f"{self.task}: {self.examples} examples ({self.positive} positive) from {self.articles} "
             f"articles; {self.unaligned} of {self.gold} gold {what} aligned to no {unit}"
@@ -90,7 +95,7 @@ def recording_nlp(
     """The pipeline with the classifiers of models, its subjects and penalties components
     keeping every example's feature words in doc.user_data."""
     nlp = build_nlp(model, models=models, features=features)
-    for name in ("bulletin_subjects", "bulletin_penalties"):
+    for name in ("bulletin_subjects", "bulletin_penalties", "bulletin_tactics"):
         nlp.get_pipe(name).record = True  # type: ignore[attr-defined]
     return nlp
 
@@ -111,6 +116,18 @@ def collect(nlp: Language, items: Sequence[Item], task: str) -> Alignment:
                 rows.append((row["words"], bool(matches)))
             result.gold += len(golds)
             result.unaligned += len([g for g in golds if g not in matched])
+        elif task == "cues":
+            tactics = (
+                {t if isinstance(t, str) else t["label"] for t in gold.get("tactics", [])}
+                if gold.get("relevant")
+                else set()
+            )
+            cued = set()
+            for row in doc.user_data.get(CUE_RECORD, []):
+                cued.add(row["label"])
+                rows.append((row["words"], row["label"] in tactics))
+            result.gold += len(tactics)
+            result.unaligned += len(tactics - cued)
         else:
             penalties = (
                 [penalty_key(p, {}) for p in gold.get("penalties", [])] if gold.get("relevant") else []
@@ -133,7 +150,11 @@ def collect(nlp: Language, items: Sequence[Item], task: str) -> Alignment:
 
 def docbins(found: Labelled, task: str, ids: Iterable[str] | None = None) -> dict[str, DocBin]:
     """The "train" and "dev" (fixed 3/16 by id) DocBins of the given articles' examples."""
-    positive, negative = (ROLE_LABEL, ROLE_OTHER) if task == "roles" else (LINK_LABEL, LINK_OTHER)
+    positive, negative = {
+        "roles": (ROLE_LABEL, ROLE_OTHER),
+        "attribution": (LINK_LABEL, LINK_OTHER),
+        "cues": (CUE_LABEL, CUE_OTHER),
+    }[task]
     vocab = spacy.blank("en").vocab
     bins = {part: DocBin() for part in ("train", "dev")}
     for article_id in found if ids is None else ids:
@@ -197,10 +218,10 @@ def shipped_examples(task: str) -> dict[str, DocBin]:
     return bins
 
 
-def text_models_only(folder: Path) -> Path:
+def text_models_only(folder: Path, shipped: Sequence[str] = ("relevance", "tactics")) -> Path:
     """folder, made to hold the shipped relevance and tactics classifiers only (links): a
-    models folder with which roles and attribution are the rules' or trained into it."""
+    models folder with which roles, attribution and cues are the rules' or trained into it."""
     folder.mkdir(parents=True)
-    for shipped in ("relevance", "tactics"):
-        (folder / shipped).symlink_to(MODELS / shipped)
+    for name in shipped:
+        (folder / name).symlink_to(MODELS / name)
     return folder

@@ -1,12 +1,12 @@
-"""Cross-validated scores of the trained role and attribution classifiers on the training sets.
+"""Cross-validated scores of the trained role, attribution and cue classifiers on the training sets.
 
     python training/crossval.py [--folds 4] [--features both|trained] [--rules]
 
 The training articles (`make_corpus.examples()`: the team sets and the shared corpus's dev
 part) are split into folds by a hash of their id. For each fold, the role classifier and then
-the attribution classifier are trained on the other folds (`spacy train` with
-nlp/configs/roles.cfg and nlp/configs/attribution.cfg, as `make train` does), and the pipeline with
-those two models extracts the held-out fold. The held-out extractions of all folds are scored
+the attribution classifier, then the tactic cue classifier are trained on the other folds
+(`spacy train` with nlp/configs/{roles,attribution,cues}.cfg, as `make train` does), and the
+pipeline with those models extracts the held-out fold. The held-out extractions of all folds are scored
 together with `nlp.evaluate.score`, so every article is scored by models that never saw it:
 the honest estimate on the data we may read, used to choose features and settings without
 looking at the corpus's test part. ``--rules`` scores the rule decisions instead (no role or
@@ -42,6 +42,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--features", choices=("both", "trained"), default="both")
     parser.add_argument("--rules", action="store_true", help="score the rules alone on the same articles")
+    parser.add_argument("--no-cues", action="store_true", help="leave the tactic cues to the rules")
+    parser.add_argument(
+        "--no-tactic-textcat",
+        action="store_true",
+        help="without the shipped article-level tactic classifier (trained on these articles)",
+    )
     parser.add_argument("--out", type=Path, help="write the held-out extractions here (JSON Lines)")
     parser.add_argument("--gold-out", type=Path, help="write the articles' gold labels here (JSON Lines)")
     parser.add_argument(
@@ -54,11 +60,12 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv[1:])
     settings = {key: json.loads(value) for key, value in (s.split("=", 1) for s in args.set)}
     items = examples()
+    shipped = ("relevance",) if args.no_tactic_textcat else ("relevance", "tactics")
     gold = {article_id: record for article_id, _, record in items}
     predictions: dict[str, dict[str, Any]] = {}
     if args.rules:
         with tempfile.TemporaryDirectory(prefix="crossval-") as tmp:
-            models = text_models_only(Path(tmp) / "models")
+            models = text_models_only(Path(tmp) / "models", shipped)
             nlp = build_nlp(models=models, features=args.features)
             for record in extract(nlp, ({"id": i, "text": t} for i, t, _ in items)):
                 predictions[record.id or ""] = record.to_json()
@@ -69,7 +76,7 @@ def main(argv: list[str]) -> int:
             held = [item for item in items if fold_of(item[0], args.folds) == fold]
             with tempfile.TemporaryDirectory(prefix="crossval-") as tmp:
                 work = Path(tmp)
-                models = text_models_only(work / "models")
+                models = text_models_only(work / "models", shipped)
                 write_bins(docbins(roles, "roles", [i for i, _, _ in train_items]), work, "roles")
                 shutil.copytree(train_component("roles", work, work / "out", settings), models / "roles")
                 pairs = collect(recording_nlp(models, args.features), train_items, "attribution").found
@@ -77,6 +84,10 @@ def main(argv: list[str]) -> int:
                 shutil.copytree(
                     train_component("attribution", work, work / "out", settings), models / "attribution"
                 )
+                if not args.no_cues:
+                    cues = collect(recording_nlp(models, args.features), train_items, "cues").found
+                    write_bins(docbins(cues, "cues"), work, "cues")
+                    shutil.copytree(train_component("cues", work, work / "out", settings), models / "cues")
                 nlp = build_nlp(models=models, features=args.features)
                 for record in extract(nlp, ({"id": i, "text": t} for i, t, _ in held)):
                     predictions[record.id or ""] = record.to_json()

@@ -93,7 +93,7 @@ def cluster_bins(items: list[Item], out: Path, task: str, models: Path | None, f
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Build the DocBins the shipped classifiers are trained on.")
     parser.add_argument("out", type=Path, help="folder for the .spacy files")
-    parser.add_argument("--task", choices=("text", "roles", "attribution"), default="text")
+    parser.add_argument("--task", choices=("text", "roles", "attribution", "cues"), default="text")
     parser.add_argument("--models", type=Path, default=None, help="folder of trained classifiers to run")
     parser.add_argument("--features", choices=("both", "trained"), default="both")
     return parser

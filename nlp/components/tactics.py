@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 import spacy
@@ -13,7 +14,9 @@ from spacy.pipeline import TextCategorizer
 from spacy.tokens import Doc, Span, SpanGroup
 
 from nlp.components.common import (
+    CLUSTERS_KEY,
     MENTIONS_KEY,
+    SUBJECTS_KEY,
     TACTIC_CUES_KEY,
     TACTICS_KEY,
     check_config,
@@ -21,6 +24,8 @@ from nlp.components.common import (
     noise_ranges,
     read_patterns,
 )
+from nlp.components.cues import CUE_LABEL, CUE_RECORD, cue_words, mention_ranges
+from nlp.components.roles import FEATURE_MODES, FeatureClassifier
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +41,9 @@ _CLAUSE_BREAK = re.compile(r";|,\s+(?:and|but|while|whereas|although|though)\b|\
         "per_label": 1,
         "classifier": "",
         "classifier_threshold": 0.9,
+        "cue_classifier": "",
+        "cue_threshold": 0.4,
+        "features": "both",
     },
 )
 def make_tactics(
@@ -46,6 +54,9 @@ def make_tactics(
     per_label: int,
     classifier: str,
     classifier_threshold: float,
+    cue_classifier: str,
+    cue_threshold: float,
+    features: str,
 ) -> TacticFilter:
     return TacticFilter(
         name,
@@ -54,12 +65,23 @@ def make_tactics(
         per_label=per_label,
         classifier=classifier,
         classifier_threshold=classifier_threshold,
+        cue_classifier=cue_classifier,
+        cue_threshold=cue_threshold,
+        features=features,
     )
 
 
 class TacticFilter:
     """Read cue spans (written by a span_ruler under cues_key) and write the kept ones,
     at most per_label per taxonomy label, to doc.spans["bulletin_tactics"].
+
+    A cue is kept when the rule filters pass it (general warnings, exclusions, required
+    context, negation, a recruiter as the actor) and, with a cue classifier (cue_classifier,
+    a textcat over each cue's feature words, nlp/components/cues.py), when that classifier
+    gives at least cue_threshold that its sentence narrates the case's method rather than
+    naming its topic: the rules propose, the classifier vetoes. (Held out over the training
+    articles, letting the classifier also overrule the rules' rejections scored no better
+    than the rules alone; the veto scored best: training/README.md.)
 
     With a classifier (a multi-label textcat trained on whole articles, training/tactics.cfg),
     a tactic no cue found is added when the classifier gives the article at least
@@ -79,12 +101,19 @@ class TacticFilter:
         per_label: int,
         classifier: str = "",
         classifier_threshold: float = 0.9,
+        cue_classifier: str = "",
+        cue_threshold: float = 0.4,
+        features: str = "both",
     ) -> None:
         check_config(name, "filters", filters, str)
         check_config(name, "cues_key", cues_key, str)
         check_config(name, "per_label", per_label, int)
         check_config(name, "classifier", classifier, str)
         check_config(name, "classifier_threshold", classifier_threshold, (int, float))
+        check_config(name, "cue_classifier", cue_classifier, str)
+        check_config(name, "cue_threshold", cue_threshold, (int, float))
+        if features not in FEATURE_MODES:
+            raise ValueError(f"{name}: config 'features' expected one of {FEATURE_MODES}, got {features!r}")
         if per_label < 1:
             raise ValueError(f"{name}: config 'per_label' expected an int >= 1, got {per_label}")
         if not 0 < classifier_threshold <= 1:
@@ -97,6 +126,11 @@ class TacticFilter:
         self.per_label = per_label
         self.classifier = _load_classifier(classifier) if classifier else None
         self.classifier_threshold = float(classifier_threshold)
+        self.cue_classifier = FeatureClassifier(cue_classifier, CUE_LABEL) if cue_classifier else None
+        self.cue_threshold = float(cue_threshold)
+        self.rule_features = features == "both"
+        # Training (nlp/training.py): keep every cue's feature words in doc.user_data.
+        self.record = False
         rows = read_patterns(filters)
         warnings = [r["regex"] for r in rows if r.get("kind") == "warning"]
         self.warning = re.compile("|".join(warnings), re.I) if warnings else None
@@ -134,34 +168,81 @@ class TacticFilter:
         mentions = list(doc.spans.get(MENTIONS_KEY, []))
         verdicts: dict[int, bool] = {}
         excluded: dict[tuple[int, str], bool] = {}
-        counts: dict[str, int] = {}
-        kept = []
+        candidates: list[tuple[Span, dict[str, bool]]] = []
         for span in sorted(doc.spans[self.cues_key], key=lambda s: (s.start, -len(s))):
             if in_ranges(span.start_char, span.end_char, noise):
                 continue
-            if counts.get(span.label_, 0) >= self.per_label:
-                continue
             sent = span.sent if doc.has_annotation("SENT_START") else doc[:]
             if sent.start not in verdicts:
-                verdicts[sent.start] = not (self.warning and self.warning.search(sent.text))
-            if not verdicts[sent.start]:
-                continue
+                verdicts[sent.start] = bool(self.warning and self.warning.search(sent.text))
             key = (sent.start, span.label_)
             if key not in excluded:
                 excluded[key] = any(
                     rx.search(sent.text) for rx, clause in self.exclude.get(span.label_, []) if not clause
                 )
-            if excluded[key] or self._clause_excluded(sent, span) or not self._in_context(sent, span):
-                continue
-            if _negated(span):
-                continue  # "did not receive any money", "denied being paid": not the tactic
-            if span.id_ == "subject_actor" and not any(
+            named_before = any(
                 sent.start_char <= m.start_char and m.end_char <= span.start_char for m in mentions
-            ):
-                continue  # "the handler persuaded Feng to ...": the recruiter is not a subject
-            counts[span.label_] = counts.get(span.label_, 0) + 1
-            kept.append(span)
+            )
+            votes = {
+                "warning": verdicts[sent.start],
+                "excluded": excluded[key],
+                "clause": self._clause_excluded(sent, span),
+                "context": not self._in_context(sent, span),
+                # "did not receive any money", "denied being paid": not the tactic
+                "negated": _negated(span),
+                # "the handler persuaded Feng to ...": the recruiter is not a subject
+                "actor": span.id_ == "subject_actor" and not named_before,
+            }
+            candidates.append((span, votes))
+        if self.cue_classifier is None and not self.record:
+            return self._first_per_label([span for span, votes in candidates if not any(votes.values())])
+        examples = self._cue_examples(doc, candidates)
+        if self.record:
+            doc.user_data[CUE_RECORD] = [
+                {"label": span.label_, "start": span.start_char, "words": words}
+                for (span, _), words in zip(candidates, examples, strict=True)
+            ]
+        if self.cue_classifier is None:
+            return self._first_per_label([span for span, votes in candidates if not any(votes.values())])
+        scores = self.cue_classifier.scores(examples)
+        return self._first_per_label(
+            [
+                span
+                for (span, votes), p in zip(candidates, scores, strict=True)
+                if not any(votes.values()) and p >= self.cue_threshold
+            ]
+        )
+
+    def _first_per_label(self, spans: list[Span]) -> list[Span]:
+        counts: dict[str, int] = {}
+        kept = []
+        for span in spans:
+            if counts.get(span.label_, 0) < self.per_label:
+                counts[span.label_] = counts.get(span.label_, 0) + 1
+                kept.append(span)
         return kept
+
+    def _cue_examples(self, doc: Doc, candidates: list[tuple[Span, dict[str, bool]]]) -> list[list[str]]:
+        """The cue classifier's feature words of each candidate cue."""
+        if not candidates:
+            return []
+        subjects = {s.label_ for s in doc.spans.get(SUBJECTS_KEY, [])}
+        clustered = list(doc.spans.get(CLUSTERS_KEY, []))
+        defendants = mention_ranges(doc.spans.get(MENTIONS_KEY, [])) + mention_ranges(
+            s for s in clustered if s.label_ in subjects
+        )
+        people = mention_ranges(s for s in clustered if s.label_ not in subjects)
+        starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
+        return [
+            cue_words(
+                span,
+                defendants,
+                people,
+                (bisect_right(starts, span.start) - 1, len(starts)),
+                votes if self.rule_features else None,
+            )
+            for span, votes in candidates
+        ]
 
     def _in_context(self, sent: Span, span: Span) -> bool:
         """Whether a cue whose label requires context has one of its lemmas nearby."""

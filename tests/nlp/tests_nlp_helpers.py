@@ -17,6 +17,9 @@ FINAL = Path(__file__).resolve().parents[1] / "fixtures" / "final"
 SHAPES = Path(__file__).resolve().parents[1] / "fixtures" / "shapes"
 # Written blind to the extraction code for issue 18, one or more per class of who/whose failure.
 WHOSE = Path(__file__).resolve().parents[1] / "fixtures" / "whose"
+# Written blind to the extraction code for issue 18 item 7: tactics narrated in paraphrase, and
+# tactic words that are only the story's topic, a general warning or a denial. Scored only.
+TACTICS = Path(__file__).resolve().parents[1] / "fixtures" / "tactics"
 # The shared real-world corpus's dev part (copied in: see the README there); training data of
 # the classifiers and a development set of the rules.
 CORPUS_DEV = Path(__file__).resolve().parents[1] / "fixtures" / "corpus-dev"
