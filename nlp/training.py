@@ -1,18 +1,21 @@
-"""Training the role and attribution classifiers from article-level labels.
+"""Training the role, attribution and cue classifiers from article-level labels.
 
 The labels we have (the team sets, the shared corpus, an analyst's reviewed articles) say per
-article who the subjects are and which penalties (person, kind, value) were imposed, not which
-tokens. The pipeline is run over each labelled article with its subjects and penalties
-components *recording* the feature words of every person cluster and every (penalty, person)
-pair (nlp/components/roles.py); each example is then labelled by aligning it to the article's
-gold record with the scorer's own name matching (`nlp.evaluate.same_person`):
+article who the subjects are, which penalties (person, kind, value) were imposed and which
+tactics were used, not which tokens. The pipeline is run over each labelled article with its
+subjects, penalties and tactics components *recording* the feature words of every person
+cluster, every (penalty, person) pair (nlp/components/roles.py) and every tactic cue
+(nlp/components/cues.py); each example is then labelled by aligning it to the article's gold
+record, names with the scorer's own matching (`nlp.evaluate.same_person`):
 
 - a cluster is a DEFENDANT when its name is one of the gold subjects, else OTHER;
 - a pair is a LINK when a gold penalty of the pair's kind and value belongs to the pair's
   person, NOLINK when it belongs to someone else; a penalty the gold record does not have is
-  no one's, and its pairs are left out.
+  no one's, and its pairs are left out;
+- a cue is NARRATED when the article's gold tactics hold its label, else NOT_NARRATED.
 
-What cannot be aligned (a gold subject no cluster matches, a gold penalty no pair carries) is
+What cannot be aligned (a gold subject no cluster matches, a gold penalty no pair carries, a
+gold tactic no cue proposes) is
 counted and reported. Training is `spacy train` with the configs in nlp/configs/, seeded, so a
 rerun on the same data gives the same weights. Used by `make train` (training/make_corpus.py),
 `training/crossval.py` and `bulletin train`.
