@@ -1384,5 +1384,10 @@ def demo(out: Path) -> None:
     sys.exit(run_demo(out))
 
 
+# Commands in modules of their own (bulletin/commands/), registered here.
+from bulletin.commands.search import search_cli  # noqa: E402 (they import this module's helpers)
+
+cli.add_command(search_cli)
+
 if __name__ == "__main__":
     cli()

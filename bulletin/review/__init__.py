@@ -161,10 +161,13 @@ def create_app(
         if store is not None:
             store.close()
 
-    from bulletin.review import cases, views
+    from bulletin.review import cases, search_page, views
+    from bulletin.search import as_html
 
+    app.jinja_env.filters["search_html"] = as_html
     app.register_blueprint(views.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(search_page.bp)
     return app
 
 
