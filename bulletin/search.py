@@ -30,11 +30,10 @@ MAX_LIMIT = 200
 # bm25 weights of the FTS5 columns (title, subjects, details, body): a word in the title or
 # among the people a case is about says more about the article than one in passing.
 BM25_WEIGHTS = (10.0, 6.0, 3.0, 1.0)
-# Words of context around the best-matching place in the body.
+# Words of context around the best-matching place in the body (about 7 characters each).
 SNIPPET_WORDS = 36
 TEXT_MARK = "**"
 
-_WORD = re.compile(r"[^\W_]+")
 _PIECE = re.compile(r'"([^"]*)"(\*?)|([^\s"]+)|(")')
 
 
@@ -160,25 +159,32 @@ def search(store: Store, query: str, filters: Filters | None = None, limit: int 
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)
     where, params = _where(store, filters)
+    # Rank on the index alone (and the filter columns), then read the text of the page's hits
+    # only: sorting whole rows would carry every match's body through the sorter.
     if store.postgres:
         match = " & ".join(t.tsquery() for t in terms)
-        base = (
-            " FROM search_documents d JOIN articles a ON a.id = d.article_id,"
-            " to_tsquery('simple', ?) q WHERE d.vector @@ q" + where
-        )
-        score, order = "ts_rank(d.vector, q)", "score DESC, a.id DESC"
+        joins = " JOIN articles a ON a.id = d.article_id" if "a." in where else ""
+        base = f" FROM search_documents d{joins}, to_tsquery('simple', ?) q WHERE d.vector @@ q{where}"
+        ranked = f"SELECT d.article_id AS id, ts_rank(d.vector, q) AS score{base} ORDER BY score DESC, id DESC"
+        order = "r.score DESC, r.id DESC"
     else:
         match = " AND ".join(t.fts5() for t in terms)
-        base = (
-            " FROM search_fts JOIN articles a ON a.id = search_fts.rowid"
-            " JOIN search_documents d ON d.article_id = a.id WHERE search_fts MATCH ?" + where
+        # CROSS JOIN: SQLite reads the full-text matches first and looks each row up, never
+        # the other way round (a filter's index probing the FTS table row by row).
+        joins = "".join(
+            f" CROSS JOIN {table} ON {key} = search_fts.rowid"
+            for table, key, alias in (("articles a", "a.id", "a."), ("search_documents d", "d.article_id", "d."))
+            if alias in where
         )
-        score = "bm25(search_fts, {})".format(", ".join(str(w) for w in BM25_WEIGHTS))
-        order = "score, a.id DESC"
+        base = f" FROM search_fts{joins} WHERE search_fts MATCH ?{where}"
+        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+        ranked = f"SELECT search_fts.rowid AS id, bm25(search_fts, {weights}) AS score{base} ORDER BY score, id DESC"
+        order = "r.score, r.id DESC"
     total = int(store.conn.execute("SELECT count(*)" + base, [match, *params]).fetchone()[0])
     rows = store.conn.execute(
         "SELECT a.id, a.url, a.title, a.source, a.published_at, a.story_id, a.text,"
-        f" d.stage, d.subjects, d.details, {score} AS score" + base + f" ORDER BY {order} LIMIT ? OFFSET ?",
+        f" d.stage, d.subjects, d.details, r.score FROM ({ranked} LIMIT ? OFFSET ?) r"
+        f" JOIN articles a ON a.id = r.id JOIN search_documents d ON d.article_id = r.id ORDER BY {order}",
         [match, *params, limit, offset],
     ).fetchall()
     hits = [_hit(row, terms, negate=not store.postgres) for row in rows]
@@ -232,65 +238,71 @@ def _hit(row: Any, terms: Sequence[Term], negate: bool) -> Hit:
     )
 
 
-def mark(text: str, terms: Sequence[Term], words: int | None) -> Segments:
-    """``text`` cut into segments, those matching a term flagged; with ``words``, only the
-    window of that many words holding the most matches (``…`` where text was cut)."""
-    spans = [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
-    folded = [s[2] for s in spans]
-    hits = [False] * len(spans)
+class _FoldTable(dict[int, str]):
+    """For ``str.translate``: each character folded as the index folds it, when that keeps it one
+    character ("Ü" -> "u"), so offsets in the folded text are offsets in the original."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        folded = fold(char)
+        value = folded if len(folded) == 1 else (char.lower() if len(char.lower()) == 1 else char)
+        self[code] = value
+        return value
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def _pattern(terms: Sequence[Term]) -> re.Pattern[str]:
+    """One regex for every term over folded text, on the index's word boundaries."""
+    alternatives = []
     for term in terms:
-        n = len(term.words)
-        for i in range(len(folded) - n + 1):
-            if all(folded[i + k] == term.words[k] for k in range(n - 1)) and (
-                folded[i + n - 1] == term.words[-1]
-                or (term.prefix and folded[i + n - 1].startswith(term.words[-1]))
-            ):
-                for k in range(n):
-                    hits[i + k] = True
-    first, last = 0, len(spans)
-    if words is not None and len(spans) > words:
-        best, best_count, count = 0, -1, 0
-        for i in range(len(spans)):
-            count += hits[i]
-            if i >= words:
-                count -= hits[i - words]
-            if i >= words - 1 and count > best_count:
-                best, best_count = i - words + 1, count
-        # Start a few words before the first match of the window, for context.
-        lead = next((i for i in range(best, best + words) if hits[i]), best)
-        first = max(0, min(lead - 6, len(spans) - words))
-        last = first + words
-    if not spans:
-        return ((text, False),) if text else ()
-    start = spans[first][0] if first > 0 else 0
-    end = spans[last - 1][1] if last < len(spans) else len(text)
+        words = [re.escape(w) for w in term.words]
+        if term.prefix:
+            words[-1] += r"[^\W_]*"
+        alternatives.append(r"[\W_]+".join(words))
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")(?![^\W_])")
+
+
+def mark(text: str, terms: Sequence[Term], words: int | None) -> Segments:
+    """``text`` cut into segments, those matching a term flagged; with ``words``, only a
+    window of about that many words around the most matches (``…`` where text was cut)."""
+    if not text:
+        return ()
+    folded = text.lower() if text.isascii() else text.translate(_FOLD_TABLE)
+    found = [(m.start(), m.end()) for m in _pattern(terms).finditer(folded)]
+    first, last = 0, len(text)
+    if words is not None and len(text) > words * 7:
+        width = words * 7
+        # The window (of characters) that starts at a match and holds the most of them.
+        best = max(
+            range(min(len(found), 100)),
+            key=lambda i: sum(1 for s, _ in found[i : i + 100] if s < found[i][0] + width),
+            default=-1,
+        )
+        lead = found[best][0] if best >= 0 else 0
+        first = max(0, lead - width // 6)
+        if first > 0:
+            space = text.find(" ", first, lead)
+            first = space + 1 if space >= 0 else first
+        last = min(len(text), first + width)
+        if last < len(text):
+            space = text.rfind(" ", max(first, found[best][1] if best >= 0 else first), last)
+            last = space if space > 0 else last
     out: list[tuple[str, bool]] = [("…", False)] if first > 0 else []
-    at = start
-    for (s, e, _), hit in zip(spans[first:last], hits[first:last], strict=True):
-        if hit:
-            if s > at:
-                out.append((text[at:s], False))
-            out.append((text[s:e], True))
-            at = e
-    if end > at:
-        out.append((text[at:end], False))
-    if last < len(spans):
+    at = first
+    for s, e in found:
+        if s < first or e > last:
+            continue
+        if s > at:
+            out.append((text[at:s], False))
+        out.append((text[s:e], True))
+        at = e
+    if last > at:
+        out.append((text[at:last], False))
+    if last < len(text):
         out.append(("…", False))
-    return tuple(_merge(out))
-
-
-def _merge(segments: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
-    """Adjacent marked words of one phrase ("Zhou Wenbo") as one marked segment."""
-    out: list[tuple[str, bool]] = []
-    for text, hit in segments:
-        if out and hit and out[-1][1]:
-            out[-1] = (out[-1][0] + text, True)
-        elif out and hit and len(out) >= 2 and out[-2][1] and not out[-1][1] and out[-1][0].isspace():
-            gap = out.pop()[0]
-            out[-1] = (out[-1][0] + gap + text, True)
-        else:
-            out.append((text, hit))
-    return out
+    return tuple(out)
 
 
 def as_html(segments: Segments) -> Markup:
