@@ -74,8 +74,19 @@ def fill(db: Path, n: int, seed: int = 0) -> None:
                 source = rng.choice(SOURCES)
                 title = f"{name} {rng.choice(('sentenced', 'detained', 'charged'))} in {city}"
                 rows.append(
-                    (i + 1, f"https://{source}.example/{i}", source, title, published.isoformat(),
-                     published.isoformat(), text, f"h{i}", published.isoformat(), i + 1, published.isoformat())
+                    (
+                        i + 1,
+                        f"https://{source}.example/{i}",
+                        source,
+                        title,
+                        published.isoformat(),
+                        published.isoformat(),
+                        text,
+                        f"h{i}",
+                        published.isoformat(),
+                        i + 1,
+                        published.isoformat(),
+                    )
                 )
                 record = {
                     "relevant": True,
@@ -117,7 +128,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument(
-        "--db", type=Path, help="Keep the archive here (default: a temporary folder); an existing one is reused."
+        "--db",
+        type=Path,
+        help="Keep the archive here (default: a temporary folder); an existing one is reused.",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -134,8 +147,8 @@ def main() -> None:
             indexed = time.perf_counter() - t0
             size = db.stat().st_size / 2**20
             print(
-                f"{store.count_articles():,} articles stored in {stored:.1f} s; index built in {indexed:.1f} s "
-                f"(the migration's fill); archive {size:.0f} MiB"
+                f"{store.count_articles():,} articles stored in {stored:.1f} s; "
+                f"index built in {indexed:.1f} s (the migration's fill); archive {size:.0f} MiB"
             )
             weights = ", ".join(str(w) for w in BM25_WEIGHTS)
             print(f"{'query':42s} {'hits':>7s} {'ours ms':>8s} {'bare ms':>8s} {'ratio':>6s}")
@@ -144,13 +157,13 @@ def main() -> None:
                 terms = parse(query, filters.person)
                 match = " AND ".join(t.fts5() for t in terms)
                 bare_sql = (
-                    f"SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY bm25(search_fts, {weights})"
-                    " LIMIT 20"
+                    "SELECT rowid FROM search_fts WHERE search_fts MATCH ?"
+                    f" ORDER BY bm25(search_fts, {weights}) LIMIT 20"
                 )
                 total = search(store, query, filters).total
                 ours = median_ms(lambda q=query, f=filters: search(store, q, f, 20), args.repeat)
                 bare = median_ms(
-                    lambda m=match: store.conn.execute(bare_sql, (m,)).fetchall(), args.repeat
+                    lambda m=match, sql=bare_sql: store.conn.execute(sql, (m,)).fetchall(), args.repeat
                 )
                 worst = max(worst, ours)
                 label = query + (f" [{', '.join(f'{k}={v}' for k, v in vars_of(filters).items())}]")

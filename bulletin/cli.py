@@ -1384,10 +1384,15 @@ def demo(out: Path) -> None:
     sys.exit(run_demo(out))
 
 
-# Commands in modules of their own (bulletin/commands/), registered here.
-from bulletin.commands.search import search_cli  # noqa: E402 (they import this module's helpers)
+def _register_commands() -> None:
+    """Commands in modules of their own (bulletin/commands/): imported here, after the helpers
+    of this module they use."""
+    from bulletin.commands.search import search_cli
 
-cli.add_command(search_cli)
+    cli.add_command(search_cli)
+
+
+_register_commands()
 
 if __name__ == "__main__":
     cli()

@@ -131,7 +131,9 @@ def parse(query: str, person: str | None = None) -> tuple[Term, ...]:
     for match in _PIECE.finditer(query):
         phrase, phrase_star, word, stray = match.groups()
         if stray:
-            raise SearchError(f"unclosed quote in search query {query.strip()[:80]!r}: close the phrase with \"")
+            raise SearchError(
+                f'unclosed quote in search query {query.strip()[:80]!r}: close the phrase with "'
+            )
         text, star = (phrase, phrase_star) if phrase is not None else (word, "")
         if phrase is None and word.endswith("*"):
             text, star = word.rstrip("*"), "*"
@@ -145,14 +147,16 @@ def parse(query: str, person: str | None = None) -> tuple[Term, ...]:
         terms.append(Term(words, column="subjects"))
     if not terms:
         raise SearchError(
-            f"nothing to search for in {query.strip()[:80]!r}: give a word, a \"phrase\" or a prefix*"
+            f'nothing to search for in {query.strip()[:80]!r}: give a word, a "phrase" or a prefix*'
         )
     if len(terms) > MAX_TERMS:
         raise SearchError(f"search query has {len(terms)} terms: at most {MAX_TERMS}")
     return tuple(terms)
 
 
-def search(store: Store, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0) -> Results:
+def search(
+    store: Store, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0
+) -> Results:
     """The articles matching ``query`` and ``filters``, best first, ``limit`` from ``offset``."""
     filters = filters or Filters()
     terms = parse(query, filters.person)
@@ -165,7 +169,9 @@ def search(store: Store, query: str, filters: Filters | None = None, limit: int 
         match = " & ".join(t.tsquery() for t in terms)
         joins = " JOIN articles a ON a.id = d.article_id" if "a." in where else ""
         base = f" FROM search_documents d{joins}, to_tsquery('simple', ?) q WHERE d.vector @@ q{where}"
-        ranked = f"SELECT d.article_id AS id, ts_rank(d.vector, q) AS score{base} ORDER BY score DESC, id DESC"
+        ranked = (
+            f"SELECT d.article_id AS id, ts_rank(d.vector, q) AS score{base} ORDER BY score DESC, id DESC"
+        )
         order = "r.score DESC, r.id DESC"
     else:
         match = " AND ".join(t.fts5() for t in terms)
@@ -173,12 +179,16 @@ def search(store: Store, query: str, filters: Filters | None = None, limit: int 
         # the other way round (a filter's index probing the FTS table row by row).
         joins = "".join(
             f" CROSS JOIN {table} ON {key} = search_fts.rowid"
-            for table, key, alias in (("articles a", "a.id", "a."), ("search_documents d", "d.article_id", "d."))
+            for table, key, alias in (
+                ("articles a", "a.id", "a."),
+                ("search_documents d", "d.article_id", "d."),
+            )
             if alias in where
         )
         base = f" FROM search_fts{joins} WHERE search_fts MATCH ?{where}"
         weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-        ranked = f"SELECT search_fts.rowid AS id, bm25(search_fts, {weights}) AS score{base} ORDER BY score, id DESC"
+        score = f"bm25(search_fts, {weights})"
+        ranked = f"SELECT search_fts.rowid AS id, {score} AS score{base} ORDER BY score, id DESC"
         order = "r.score, r.id DESC"
     total = int(store.conn.execute("SELECT count(*)" + base, [match, *params]).fetchone()[0])
     rows = store.conn.execute(

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bulletin.corrections import Correction, apply
+from bulletin.database import CodeMigration
 
 if TYPE_CHECKING:
     from bulletin.store import Store
@@ -150,14 +151,14 @@ def fields(record: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(entity, Mapping) and entity.get("label") in PLACE_AND_ORG_LABELS:
             parts.append(_text(entity))
     stage = record.get("stage")
-    label = None
+    stage_label = None
     if isinstance(stage, Mapping) and stage.get("label"):
-        label = str(stage["label"])
-        parts += [label, str(stage.get("evidence", ""))]
+        stage_label = str(stage["label"])
+        parts += [stage_label, str(stage.get("evidence", ""))]
     return {
         "subjects": subjects,
         "details": "\n".join(p for p in parts if p.strip()),
-        "stage": label,
+        "stage": stage_label,
         # Space-delimited on both sides, so a filter looks for " label " and never a part of one.
         "tactics": f" {' '.join(sorted(labels))} " if labels else "",
     }
@@ -217,8 +218,9 @@ def create(store: Store) -> None:
 def fill(store: Store, ids: Iterable[int] | None = None, batch: int = 2000) -> int:
     """Index every article (or those in ``ids``), a batch at a time; how many were indexed."""
     if ids is None:
-        ids = [int(r[0]) for r in store.conn.execute("SELECT id FROM articles ORDER BY id").fetchall()]
-    todo = list(ids)
+        todo = [int(r[0]) for r in store.conn.execute("SELECT id FROM articles ORDER BY id").fetchall()]
+    else:
+        todo = list(ids)
     for start in range(0, len(todo), batch):
         chunk = todo[start : start + batch]
         marks = ", ".join("?" * len(chunk))
@@ -234,7 +236,8 @@ def fill(store: Store, ids: Iterable[int] | None = None, batch: int = 2000) -> i
         corrected = {
             int(r[0])
             for r in store.conn.execute(
-                f"SELECT DISTINCT article_id FROM corrections WHERE undone_at IS NULL AND article_id IN ({marks})",
+                "SELECT DISTINCT article_id FROM corrections"
+                f" WHERE undone_at IS NULL AND article_id IN ({marks})",
                 chunk,
             ).fetchall()
         }
@@ -246,3 +249,7 @@ def fill(store: Store, ids: Iterable[int] | None = None, batch: int = 2000) -> i
         if len(todo) > batch:
             logger.info("search index: %d of %d articles", min(start + batch, len(todo)), len(todo))
     return len(todo)
+
+
+# The migration (bulletin/store.py appends it to MIGRATIONS).
+MIGRATION = CodeMigration("-- the full-text search index: bulletin.search_index.create", create)

@@ -52,7 +52,7 @@ _Method = TypeVar("_Method", bound=Callable[..., Any])
 
 # Each migration runs once, in order, inside one transaction; the version is recorded in
 # schema_migrations. Never edit a released migration: append a new one.
-MIGRATIONS: list[str | Callable[[Store], None]] = [
+MIGRATIONS: list[str] = [
     """
     CREATE TABLE crawl_runs (
         id INTEGER PRIMARY KEY,
@@ -292,8 +292,8 @@ MIGRATIONS: list[str | Callable[[Store], None]] = [
     """,
     # 11: full-text search (issue 20): an FTS5 table on SQLite, a tsvector with a GIN index on
     # PostgreSQL, filled from the archive (bulletin/search_index.py); a migration that differs
-    # by backend is a function of the store.
-    search_index.create,
+    # by backend is written in Python (database.CodeMigration).
+    search_index.MIGRATION,
 ]
 
 _CASE_SELECT = (
@@ -596,8 +596,8 @@ class Store:
                 # this one waited for the write lock: check again under the lock.
                 if self.schema_version >= version:
                     continue
-                if callable(script):
-                    script(self)
+                if isinstance(script, database.CodeMigration):
+                    script.run(self)
                 else:
                     for statement in filter(str.strip, script.split(";")):
                         self.conn.execute(self._ddl(statement))
@@ -2108,7 +2108,7 @@ APPLICATION_ID = 0x424C544E
 _OUR_TABLES = {
     "schema_migrations",
     "apscheduler_jobs",
-    *(name.lower() for name in re.findall(r"CREATE TABLE (\w+)", "".join(m for m in MIGRATIONS if isinstance(m, str)))),
+    *(name.lower() for name in re.findall(r"CREATE TABLE (\w+)", "".join(MIGRATIONS))),
     *search_index.SQLITE_TABLES,
 }
 

@@ -21,7 +21,9 @@ from bulletin.search import MAX_LIMIT, Filters, Results, as_text, search
 @click.option("--stage", type=click.Choice(STAGE_LABELS), help="Only reports whose furthest stage is this.")
 @click.option("--tactic", help="Only reports with this tactic label (e.g. financial_inducement).")
 @click.option("--person", help="Only reports with this person among the subjects (a name or part of one).")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, MAX_LIMIT), help="How many results.")
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(1, MAX_LIMIT), help="How many results."
+)
 @click.option("--offset", default=0, type=click.IntRange(0), help="Skip this many results first (paging).")
 @click.option("--json", "as_json", is_flag=True, help="A JSON object: the total and the hits, best first.")
 @with_settings
