@@ -43,7 +43,8 @@ def test_html_contents_one_linked_line_per_case_in_page_order(digest: Digest) ->
     items = nav.find_all("li")
     assert len(items) == len(digest.cases) == 4
     for item, case in zip(items, soup.find_all("div", class_="case"), strict=True):
-        link = item.find("a")
+        link = item.select_one("a")
+        assert link is not None
         assert link["href"] == f"#{case['id']}"
     texts = [" ".join(li.get_text(" ", strip=True).split()) for li in items]
     assert texts[0] == "Feng 6 years in prison; Jiang 5 years 6 months in prison (China)"
