@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 COLUMNS = ("title", "subjects", "details", "body")
 # Entity labels whose text is worth finding an article by: organisations and places.
 PLACE_AND_ORG_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP"})
+# PostgreSQL refuses a tsvector over 1 MB and keeps no word position past 16,383: words of a
+# field past this many are not indexed there (a 3 MB page stays storable; SQLite keeps them all).
+MAX_VECTOR_WORDS = 50_000
 # What the FTS5 tokenizer keeps as a token: letters and digits (unicode61: categories L*, N*).
 _TOKEN = re.compile(r"[^\W_]+")
 
@@ -184,7 +187,8 @@ def index_article(store: Store, article_id: int) -> None:
 
 def _write(store: Store, article_id: int, title: str, body: str, found: dict[str, Any]) -> None:
     if store.postgres:
-        words = [" ".join(tokens(t)) for t in (title, found["subjects"], found["details"], body)]
+        fields_ = (title, found["subjects"], found["details"], body)
+        words = [" ".join(tokens(text)[:MAX_VECTOR_WORDS]) for text in fields_]
         store.conn.execute(
             "INSERT INTO search_documents (article_id, subjects, details, stage, tactics, vector)"
             f" VALUES (?, ?, ?, ?, ?, {_VECTOR}) ON CONFLICT (article_id) DO UPDATE SET"

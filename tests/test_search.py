@@ -306,3 +306,12 @@ def test_review_search_escapes_scraped_text_and_marks_matches(archive: str) -> N
     assert "unclosed quote" in bad.get_data(as_text=True)
     long = client.get("/search?q=" + "a" * 5000)
     assert long.status_code == 400
+
+
+def test_a_huge_article_is_stored_and_found(memory_archive: str) -> None:
+    (article, _), *_ = records()
+    # A 3 MB page of distinct words: more than PostgreSQL takes in one tsvector.
+    text = "Espionage trial opens. " + " ".join(f"w{i:07d}" for i in range(330_000))
+    with Store.open(memory_archive) as store:
+        saved = store.save_article(replace(article, text=text), run_id=None, sig=None)
+        assert ids_of(store, "espionage trial") == [saved.id]
