@@ -79,7 +79,7 @@ def api(client: FlaskClient, spec: dict[str, Any]) -> Checker:
 def test_the_description_is_valid_openapi_3_1(spec: dict[str, Any]) -> None:
     validate(spec)
     assert spec["openapi"] == "3.1.0"
-    assert set(spec["paths"]) == {"/api/articles", "/api/search", "/api/cases", "/api/cases/{case_id}"}
+    assert {"/api/articles", "/api/search", "/api/cases", "/api/cases/{case_id}"} <= set(spec["paths"])
     assert {e.path for e in ENDPOINTS} == {p.removeprefix("/api") for p in spec["paths"]}
 
 
@@ -155,10 +155,10 @@ def test_bad_requests_get_one_line_of_json_as_described(
     assert "\n" not in body["error"]
 
 
-def test_every_endpoint_and_response_is_exercised() -> None:
-    # A guard against an endpoint added without tests: each one is in the lists above.
+def test_every_endpoint_is_exercised() -> None:
+    # A guard against an endpoint added without tests: add its tests above, then its path here.
     tested = {"/articles", "/search", "/cases", "/cases/{case_id}"}
-    assert {e.path for e in ENDPOINTS} == tested
+    assert {e.path for e in ENDPOINTS} - tested == set(), "an endpoint without tests in this module"
 
 
 def test_unknown_api_paths_are_json_404(client: FlaskClient) -> None:
