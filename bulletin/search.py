@@ -190,13 +190,16 @@ def search(
         score = f"bm25(search_fts, {weights})"
         ranked = f"SELECT search_fts.rowid AS id, {score} AS score{base} ORDER BY score, id DESC"
         order = "r.score, r.id DESC"
-    total = int(store.conn.execute("SELECT count(*)" + base, [match, *params]).fetchone()[0])
     rows = store.conn.execute(
         "SELECT a.id, a.url, a.title, a.source, a.published_at, a.story_id, a.text,"
         f" d.stage, d.subjects, d.details, r.score FROM ({ranked} LIMIT ? OFFSET ?) r"
         f" JOIN articles a ON a.id = r.id JOIN search_documents d ON d.article_id = r.id ORDER BY {order}",
         [match, *params, limit, offset],
     ).fetchall()
+    if 0 < len(rows) < limit or (offset == 0 and not rows):
+        total = offset + len(rows)  # the last page: no need to count
+    else:
+        total = int(store.conn.execute("SELECT count(*)" + base, [match, *params]).fetchone()[0])
     hits = [_hit(row, terms, negate=not store.postgres) for row in rows]
     return Results(query, terms, total, hits)
 

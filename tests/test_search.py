@@ -181,6 +181,9 @@ def test_snippets_mark_the_matches_and_pages_follow_the_rank(store: Store) -> No
     assert len(results.hits) == 1
     second = search(store, "sentenc*", limit=1, offset=1).hits
     assert second[0].article_id != results.hits[0].article_id
+    # The total is the same on every page, counted or not (a short last page needs no count).
+    assert [search(store, "sentenc*", limit=5, offset=k).total for k in (0, 1, 2, 9)] == [2, 2, 2, 2]
+    assert search(store, "nowhere").total == 0
     hit = next(h for h in search(store, '"consulting fee" feng').hits)
     assert "**consulting fee**" in as_text(hit.snippet)
     assert "**Feng**" in as_text(hit.title_marks)
