@@ -1305,6 +1305,8 @@ def review(
     at least 32 characters), else one made for the run and printed once. Request bodies
     over 256 KB, more than 100 form fields and over-long fields are refused. Keys: a accept,
     x reject, space skip, u undo, j/k next/previous item, e edit, n add, ? all keys.
+    The page has a search box (/search); a read-only JSON API is under /api/ (articles,
+    search, cases), described at /api/openapi.json, with the same token.
     """
     import getpass
 
