@@ -36,7 +36,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-## bench: the benchmarks (crawl, extract, digest, cases, review, scale), each against a bare baseline
+## bench: the benchmarks (crawl, extract, digest, cases, review, scale, search), each against a bare baseline
 bench: $(INSTALLED)
 	$(PY) bench/crawl.py
 	$(PY) bench/extract.py
@@ -44,6 +44,7 @@ bench: $(INSTALLED)
 	$(PY) bench/cases.py
 	$(PY) bench/review.py
 	$(PY) bench/scale.py
+	$(PY) bench/search.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache .mypy_cache

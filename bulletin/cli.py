@@ -26,7 +26,7 @@ from bulletin import __version__
 from bulletin.config import Settings, load_settings
 from bulletin.database import first_line, shown
 from bulletin.errors import BulletinError
-from bulletin.records import STAGE_LABELS, CaseReport, CaseSummary, CrawlStats
+from bulletin.records import STAGE_LABELS, CaseReport, CaseSummary, CrawlStats, Digest
 
 if TYPE_CHECKING:
     from bulletin.crawl import CrawlResult
@@ -1197,7 +1197,22 @@ def digest(
             click.echo(str(path))
         if send or resend:
             click.echo(send_digest(settings, store, built, chosen, resend=resend), err=True)
-    click.echo(f"{chosen.kind} digest {chosen.label}: {len(built.cases)} new cases", err=True)
+    click.echo(digest_summary(chosen.kind, chosen.label, built), err=True)
+
+
+def digest_summary(kind: str, label: str, built: Digest) -> str:
+    """The digest command's last line: which period, which window of cases, how many.
+
+    "daily digest 2026-12-06, cases that reached the archive from 2026-12-06 07:00 to
+    2026-12-07 07:00 (UTC+08:00): 3 new cases and 1 update to known cases"
+    """
+    from digest.render import selection_words
+
+    updates = sum(1 for case in built.cases if case.history)
+    counts = f"{len(built.cases) - updates} new case{'' if len(built.cases) - updates == 1 else 's'}"
+    if updates:
+        counts += f" and {updates} update{'' if updates == 1 else 's'} to known cases"
+    return f"{kind} digest {label}, cases {selection_words(built)}: {counts}"
 
 
 @cli.command()
@@ -1290,6 +1305,8 @@ def review(
     at least 32 characters), else one made for the run and printed once. Request bodies
     over 256 KB, more than 100 form fields and over-long fields are refused. Keys: a accept,
     x reject, space skip, u undo, j/k next/previous item, e edit, n add, ? all keys.
+    The page has a search box (/search); a read-only JSON API is under /api/ (articles,
+    search, cases), described at /api/openapi.json, with the same token.
     """
     import getpass
 
@@ -1383,6 +1400,16 @@ def demo(out: Path) -> None:
 
     sys.exit(run_demo(out))
 
+
+def _register_commands() -> None:
+    """Commands in modules of their own (bulletin/commands/): imported here, after the helpers
+    of this module they use."""
+    from bulletin.commands.search import search_cli
+
+    cli.add_command(search_cli)
+
+
+_register_commands()
 
 if __name__ == "__main__":
     cli()

@@ -264,6 +264,19 @@ class PostgresConnection:
         self._conn.close()
 
 
+class CodeMigration(str):
+    """A migration written in Python, for one that differs by backend beyond its column types
+    (an FTS5 table, a tsvector): ``Store.migrate`` calls ``run(store)`` inside the migration's
+    transaction. The text says what it does, so that the list of migrations still reads as SQL."""
+
+    run: Callable[[Any], None]
+
+    def __new__(cls, text: str, run: Callable[[Any], None]) -> CodeMigration:
+        migration = super().__new__(cls, text)
+        migration.run = run
+        return migration
+
+
 def first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 

@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from bulletin import database
+from bulletin import database, search_index
 from bulletin.corrections import Correction, confirmed, queue_fields
 from bulletin.corrections import apply as apply_corrections
 from bulletin.errors import DiskFullError, ReadOnlyError, StaleReviewError, StoreError
@@ -290,6 +290,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE crawl_run_sources ADD COLUMN body_suspect INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE crawl_run_sources ADD COLUMN rejected_dates TEXT NOT NULL DEFAULT '{}';
     """,
+    # 11: full-text search (issue 20): an FTS5 table on SQLite, a tsvector with a GIN index on
+    # PostgreSQL, filled from the archive (bulletin/search_index.py); a migration that differs
+    # by backend is written in Python (database.CodeMigration).
+    search_index.MIGRATION,
 ]
 
 _CASE_SELECT = (
@@ -592,8 +596,11 @@ class Store:
                 # this one waited for the write lock: check again under the lock.
                 if self.schema_version >= version:
                     continue
-                for statement in filter(str.strip, script.split(";")):
-                    self.conn.execute(self._ddl(statement))
+                if isinstance(script, database.CodeMigration):
+                    script.run(self)
+                else:
+                    for statement in filter(str.strip, script.split(";")):
+                        self.conn.execute(self._ddl(statement))
                 self.conn.execute(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                     (version, _iso(utcnow())),
@@ -744,6 +751,7 @@ class Store:
                     (*values.values(), _iso(self.clock()), row["id"]),
                 )
                 self._index_bands(row["id"], sig)
+                search_index.index_article(self, row["id"])
                 return Saved(row["id"], "updated", row["story_id"])
             # Set once, here: an update never moves it, so a digest keyed on it shows each
             # article exactly once, whenever it was published.
@@ -760,6 +768,7 @@ class Store:
                 story_id = article_id
                 self.conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
             self._index_bands(article_id, sig, replace=False)
+            search_index.index_article(self, article_id)
         return Saved(article_id, "new", story_id)
 
     def _index_bands(self, article_id: int, sig: Signature | None, replace: bool = True) -> None:
@@ -1049,6 +1058,7 @@ class Store:
                 f" VALUES (?{', ?' * len(columns)}) ON CONFLICT (article_id) DO UPDATE SET {updates}",
                 (article_id, *values),
             )
+            search_index.index_article(self, article_id)
 
     def _queue_columns(self, article_id: int, record: dict[str, Any]) -> dict[str, Any]:
         """The review queue's sort and filter columns of an article's extraction.
@@ -1130,6 +1140,7 @@ class Store:
                     pipeline_version,
                 ),
             )
+            search_index.index_article(self, article_id)
             return self._bump(article_id, correction.reviewer)
 
     def undo_correction(self, article_id: int, expected_version: int, reviewer: str) -> Correction | None:
@@ -1146,6 +1157,7 @@ class Store:
             self.conn.execute(
                 "UPDATE corrections SET undone_at = ? WHERE id = ?", (_utc(self.clock()), row["id"])
             )
+            search_index.index_article(self, article_id)
             self._bump(article_id, reviewer)
             return _correction(row)
 
@@ -2097,6 +2109,7 @@ _OUR_TABLES = {
     "schema_migrations",
     "apscheduler_jobs",
     *(name.lower() for name in re.findall(r"CREATE TABLE (\w+)", "".join(MIGRATIONS))),
+    *search_index.SQLITE_TABLES,
 }
 
 

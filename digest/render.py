@@ -117,6 +117,27 @@ class SentenceRow:
         return (self.case.case_key, self.identity or self.person.casefold())
 
 
+@dataclass(frozen=True, slots=True)
+class ContentsLine:
+    """One case in the digest's table of contents: who, what sentence (else the stage), where."""
+
+    view: CaseView
+    who: str
+    sentence: str  # names each person when their sentences differ: "Feng 6 years in prison; Jiang …"
+    where: str
+    per_person: bool = False
+
+    @property
+    def update(self) -> bool:
+        return bool(self.view.earlier)
+
+    @property
+    def text(self) -> str:
+        """The line without its number: "John Doe: 4 years in prison (United States)"."""
+        line = self.sentence if self.per_person else f"{self.who}: {self.sentence}"
+        return f"{line} ({self.where})" if self.where else line
+
+
 def bundled_loader() -> jinja2.BaseLoader:
     """The shipped templates: ``bulletin/templates`` in a wheel, else the checkout's ``templates/``."""
     packaged = importlib.resources.files("bulletin") / "templates"
@@ -163,18 +184,25 @@ def render_digest(digest: Digest, fmt: str, env: jinja2.Environment | None = Non
     return "".join([str(piece) for piece in template.generate(**context)])
 
 
+def selection_words(digest: Digest) -> str:
+    """Which cases the digest holds, as words after "cases": "that reached the archive from
+    2026-11-26 07:00 to 2026-11-27 07:02 (UTC+08:00)" (daily, weekly), "first published from
+    2026-11-01 to 2026-11-30" (a since/until report)."""
+    if digest.stored_from is not None and digest.stored_until is not None:
+        return f"that reached the archive from {time_range(digest.stored_from, digest.stored_until)}"
+    span = day_span(digest.start, digest.end)
+    return f"first published {'from ' + span if ' to ' in span else 'on ' + span}"
+
+
 def digest_context(digest: Digest) -> dict[str, Any]:
     """The variables every digest template receives."""
     arrival = digest.stored_from is not None and digest.stored_until is not None
-    # New cases first, then updates to known cases, so the numbers run down the page.
-    ordered = [c for c in digest.cases if not c.history] + [c for c in digest.cases if c.history]
+    # Updates to known cases first (a case the reader follows moved on), then new cases, so
+    # the numbers run down the page.
+    ordered = [c for c in digest.cases if c.history] + [c for c in digest.cases if not c.history]
     cases = _case_views(ordered, digest.start.tzinfo if arrival else None)
     chart: TacticChart = tactic_chart(digest.cases, digest.previous)
-    if digest.stored_from is not None and digest.stored_until is not None:
-        selection = f"that reached the archive from {time_range(digest.stored_from, digest.stored_until)}"
-    else:
-        span = day_span(digest.start, digest.end)
-        selection = f"first published {'from ' + span if ' to ' in span else 'on ' + span}"
+    selection = selection_words(digest)
     sentences = _sentence_rows(cases)
     new_cases = tuple(view for view in cases if not view.earlier)
     updates = tuple(view for view in cases if view.earlier)
@@ -192,6 +220,7 @@ def digest_context(digest: Digest) -> dict[str, Any]:
         "feed_url": "",
         "tag": TAG,
         "cases": cases,
+        "contents": _contents(cases),
         # New cases, and stories of cases reported before (issue 12): "updates to known cases".
         "new_cases": new_cases,
         "updates": updates,
@@ -340,5 +369,30 @@ def _entity_index(cases: Sequence[CaseView]) -> tuple[IndexGroup, ...]:
     return tuple(groups)
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 1].rstrip() + "…"
+def _contents(views: Sequence[CaseView]) -> tuple[ContentsLine, ...]:
+    """The table of contents: one line per case, in the page's order."""
+    lines = []
+    for view in views:
+        extraction = view.case.extraction
+        who = ", ".join(view.subjects) or _clip(oneline(view.case.headline), 80)
+        # The main penalty of each person (prison before fines and the rest: PENALTY_ORDER).
+        sentences = [(person, words.split(" · ")[0]) for person, words in view.sentences]
+        per_person = len({words for _, words in sentences}) > 1
+        if per_person:
+            sentence = "; ".join(f"{person} {words}" for person, words in sentences)
+        else:
+            sentence = sentences[0][1] if sentences else ""
+        if not sentence:
+            sentence = f"no sentence yet ({view.stage})" if view.stage else "no sentence reported"
+        people = _people(view.case)
+        places = dict.fromkeys(
+            name
+            for entity in extraction.entities
+            if entity.label == "GPE" and (name := _index_name(entity.text, people))
+        )
+        lines.append(ContentsLine(view, who, sentence, ", ".join(list(places)[:2]), per_person))
+    return tuple(lines)
+
+
+def _clip(text: str, chars: int = EVIDENCE_CHARS) -> str:
+    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"

@@ -31,6 +31,8 @@ from digest.filters import FILTERS
 from digest.render import bundled_loader
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# The JSON API's routes (bulletin/api.py): a script shows the token on each call, no session.
+API_PREFIX = "/api/"
 # Addresses that bind every interface: the Host a client uses cannot be known in advance.
 WILDCARD = ("0.0.0.0", "::", "")  # noqa: S104 (names of the wildcard, not a bind)
 # A review form is a few short fields; nothing a reviewer types is near this. Bigger
@@ -124,8 +126,8 @@ def create_app(
         given = request.headers.get("X-Review-Token") or request.args.get("token") or ""
         if not hmac.compare_digest(given.encode(), expected.encode()):
             abort(403, description="this review page needs its token: open it with ?token=…")
-        if request.headers.get("X-Review-Token"):
-            return None  # a script's header: it carries it on every request
+        if request.headers.get("X-Review-Token") or request.path.startswith(API_PREFIX):
+            return None  # a script's header, or an API call: it shows the token on every request
         # Only a flag goes in the (signed, not encrypted) cookie; the URL loses the token, so
         # it stays out of the history, the address bar and any link copied from the page.
         session["authorised"] = True
@@ -161,10 +163,15 @@ def create_app(
         if store is not None:
             store.close()
 
-    from bulletin.review import cases, views
+    from bulletin import api
+    from bulletin.review import cases, search_page, views
+    from bulletin.search import as_html
 
+    app.jinja_env.filters["search_html"] = as_html
     app.register_blueprint(views.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(search_page.bp)
+    app.register_blueprint(api.bp)
     return app
 
 

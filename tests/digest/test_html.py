@@ -24,6 +24,7 @@ def text(node: Tag | None) -> str:
 def test_sections_present(soup):
     headings = [text(h) for h in soup.find_all("h2")]
     assert headings == [
+        "In this digest",
         "New cases",
         "Sentences handed down",
         "Tactics this period",
