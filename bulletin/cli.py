@@ -610,6 +610,11 @@ def extract(
     click.echo(
         f"linked {linked.stories} stories into {linked.cases} cases ({linked.candidates} candidate links)"
     )
+    from bulletin.alerts import check_after_extraction
+
+    alerted = check_after_extraction(settings)
+    if alerted is not None and alerted.watchlists:
+        click.echo(alerted.summary())
 
 
 @worker_group.command("extract")
@@ -1383,6 +1388,11 @@ def demo(out: Path) -> None:
 
     sys.exit(run_demo(out))
 
+
+# Command groups of their own modules (imported last: they use the helpers above).
+from bulletin.commands.watch import watch_group  # noqa: E402
+
+cli.add_command(watch_group)
 
 if __name__ == "__main__":
     cli()
