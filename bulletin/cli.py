@@ -1389,10 +1389,14 @@ def demo(out: Path) -> None:
     sys.exit(run_demo(out))
 
 
-# Command groups of their own modules (imported last: they use the helpers above).
-from bulletin.commands.watch import watch_group  # noqa: E402
+def _register_commands() -> None:
+    """Command groups of their own modules (imported last: they use the helpers above)."""
+    from bulletin.commands import watch
 
-cli.add_command(watch_group)
+    cli.add_command(watch.watch_group)
+
+
+_register_commands()
 
 if __name__ == "__main__":
     cli()

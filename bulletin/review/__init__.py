@@ -161,10 +161,11 @@ def create_app(
         if store is not None:
             store.close()
 
-    from bulletin.review import cases, views
+    from bulletin.review import cases, views, watch
 
     app.register_blueprint(views.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(watch.bp)
     return app
 
 
