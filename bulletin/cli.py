@@ -1391,9 +1391,10 @@ def demo(out: Path) -> None:
 
 def _register_commands() -> None:
     """Command groups of their own modules (imported last: they use the helpers above)."""
-    from bulletin.commands import watch
+    from bulletin.commands import trends, watch
 
     cli.add_command(watch.watch_group)
+    cli.add_command(trends.trends_command)
 
 
 _register_commands()

@@ -161,11 +161,12 @@ def create_app(
         if store is not None:
             store.close()
 
-    from bulletin.review import cases, views, watch
+    from bulletin.review import cases, trends, views, watch
 
     app.register_blueprint(views.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(watch.bp)
+    app.register_blueprint(trends.bp)
     return app
 
 
