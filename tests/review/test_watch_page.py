@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -74,7 +75,7 @@ def test_add_view_edit_remove(site: tuple[str, dict[str, int], FlaskClient]) -> 
 def test_bad_input_is_one_line_and_keeps_nothing(site: tuple[str, dict[str, int], FlaskClient]) -> None:
     db, _, client = site
     csrf = token(client)
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"name": "x", "keywords": "spy", "min_sentence": "forever"}, "minimum sentence &#39;forever&#39;"),
         ({"name": "x", "tactics": ["nonsense"], "keywords": "spy"}, "tactic &#39;nonsense&#39;: one of"),
         ({"name": "x", "keywords": "spy", "webhook": "javascript:alert(1)"}, "an http(s) URL"),
