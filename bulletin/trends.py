@@ -205,11 +205,10 @@ def trends(store: Store, filters: TrendFilters | None = None, today: date | None
             case = case_of.get(story.story_id, story.story_id)
             if day is not None and (case not in first_report or day < first_report[case]):
                 first_report[case] = day
+        opened = Counter(f"{d.year:04d}-{d.month:02d}" for d in first_report.values())
         for month in _months(days[0], days[-1]):
             counts = _count(buckets.get(month, []), case_of)
-            counts["new_cases"] = sum(
-                1 for d in first_report.values() if f"{d.year:04d}-{d.month:02d}" == month
-            )
+            counts["new_cases"] = opened[month]
             per_month.append({"month": month, **counts})
     by: dict[str, Counter[str]] = {k: Counter() for k in ("jurisdiction", "source", "stage", "tactic")}
     for story in found:

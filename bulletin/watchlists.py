@@ -14,12 +14,13 @@ Alerts (raising them once, delivering them) are ``bulletin.alerts``; this module
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -175,20 +176,29 @@ def fold(text: str) -> str:
     return " ".join(_fold_chars(text)[0].split())
 
 
-def _fold_chars(text: str) -> tuple[str, list[int]]:
+def _fold_chars(text: str) -> tuple[str, list[int] | None]:
     """``text`` folded character by character (non-word characters become spaces), with the
-    offset in ``text`` of each folded character, so a match maps back to the original span."""
+    offset in ``text`` of each folded character (None when they are the same: ASCII text), so
+    a match maps back to the original span."""
+    if text.isascii():
+        return _ASCII_NON_WORD.sub(" ", text.lower()), None
     out: list[str] = []
     where: list[int] = []
     for i, char in enumerate(text):
-        decomposed = unicodedata.normalize("NFKD", char)
-        base = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-        if not base:
-            continue
-        for c in base:
-            out.append(c if c.isalnum() else " ")
-            where.append(i)
+        base = _fold_char(char)
+        out.append(base)
+        where.extend([i] * len(base))
     return "".join(out), where
+
+
+_ASCII_NON_WORD = re.compile(r"[^0-9a-z]")
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", char)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return "".join(c if c.isalnum() else " " for c in base)
 
 
 def _phrase(words: Sequence[str], prefix: bool = False) -> re.Pattern[str]:
@@ -208,6 +218,8 @@ class Text:
         found = pattern.search(self.folded)
         if found is None:
             return None
+        if self.where is None:
+            return found.start(), found.end()
         return self.where[found.start()], self.where[found.end() - 1] + 1
 
     def evidence(self, start: int, end: int) -> Evidence | None:
@@ -506,15 +518,19 @@ def _aware(value: str | None) -> datetime | None:
 # -- matching ------------------------------------------------------------------------
 
 
-@dataclass
 class _Context:
-    story: Story
-    text: Text = field(init=False)
-    title: Text = field(init=False)
+    """A story as matching reads it; its text is folded once, when a rule first searches it."""
 
-    def __post_init__(self) -> None:
-        self.text = Text(self.story.text)
-        self.title = Text(self.story.title)
+    def __init__(self, story: Story):
+        self.story = story
+
+    @functools.cached_property
+    def text(self) -> Text:
+        return Text(self.story.text)
+
+    @functools.cached_property
+    def title(self) -> Text:
+        return Text(self.story.title)
 
     def search(self, pattern: re.Pattern[str]) -> tuple[str, Evidence | None] | None:
         """The first match in the text (with its evidence), else in the title."""

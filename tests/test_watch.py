@@ -371,3 +371,18 @@ def test_cli_add_list_test_remove(tmp_path: Path) -> None:
     )
     assert bad.exit_code == 1
     assert "an http(s) URL" in bad.output
+
+
+def test_evidence_offsets_survive_folding_accented_text(store: Store) -> None:
+    text = "Der Ingenieur MÍNGHUÌ Zhào – aus Dalian – wurde verurteilt."
+    rec = watch_archive.record(text, subjects=["Zhào Mínghuì"])
+    watch_archive.put(store, "https://example.org/de", "Urteil", text, rec, watch_archive.T0)
+    watch(store, "zhao", people=["zhao minghui"], keywords=["aus dalian"])
+    [match] = scan(store, get_watchlist(store, "zhao"))
+    person, keyword = match.rules
+    assert person.evidence is not None
+    assert (person.matched, person.evidence.match) == ("Zhào Mínghuì", "MÍNGHUÌ Zhào")
+    assert person.evidence.before == "Der Ingenieur "
+    assert keyword.evidence is not None
+    assert keyword.evidence.match == "aus Dalian"
+    assert keyword.evidence.after == " – wurde verurteilt."
