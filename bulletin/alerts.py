@@ -182,6 +182,17 @@ def _set(store: Store, alert_ids: list[int], assignments: str, values: tuple[Any
         )
 
 
+def _claim(store: Store, alert_ids: list[int]) -> list[int]:
+    """Mark these alerts' mail ``sending`` where it is still ``pending``; return the ids marked."""
+    with store.transaction():
+        rows = store.conn.execute(
+            f"UPDATE watch_alerts SET mail_status = 'sending' WHERE mail_status = 'pending'"
+            f" AND id IN ({', '.join('?' * len(alert_ids))}) RETURNING id",
+            tuple(alert_ids),
+        ).fetchall()
+    return sorted(int(r[0]) for r in rows)
+
+
 # -- mail -------------------------------------------------------------------------------
 
 
@@ -210,8 +221,12 @@ def _mail(settings: Settings, store: Store, lists: list[Watchlist], result: Aler
                 f"watchlist {watchlist.name}: {len(rows)} alerts not mailed: set smtp.host and smtp.sender"
             )
             continue
-        found = [_alert(r) for r in rows]
-        ids = [a["alert_id"] for a in found]
+        # Claimed first, in one statement: a check running beside this one (a worker, `watch
+        # check`) gets none of these rows, so no alert is mailed twice.
+        ids = _claim(store, [int(r["id"]) for r in rows])
+        found = [_alert(r) for r in rows if int(r["id"]) in ids]
+        if not found:
+            continue
         recipients = list(watchlist.emails)
         subject = f"Watchlist {watchlist.name}: {len(found)} new match" + ("es" if len(found) != 1 else "")
         html, text = render_mail(watchlist, found)
@@ -225,7 +240,6 @@ def _mail(settings: Settings, store: Store, lists: list[Watchlist], result: Aler
             message_id(key, settings["smtp.sender"], recipients),
         )
         smtp = {k: settings[f"smtp.{k}"] for k in ("host", "port", "security", "user", "timeout")}
-        _set(store, ids, "mail_status = 'sending'", ())
         try:
             send(message, smtp, os.environ.get("BULLETIN_SMTP_PASSWORD"))
         except DeliveryError as exc:

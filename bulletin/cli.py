@@ -670,6 +670,11 @@ def worker_extract(settings: Settings, model: str | None, lease: float | None, i
         click.echo(
             f"linked {linked.stories} stories into {linked.cases} cases ({linked.candidates} candidate links)"
         )
+        from bulletin.alerts import check_after_extraction
+
+        alerted = check_after_extraction(settings)
+        if alerted is not None and alerted.watchlists:
+            click.echo(alerted.summary())
 
 
 @cli.command()

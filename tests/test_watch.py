@@ -374,7 +374,7 @@ def test_cli_add_list_test_remove(tmp_path: Path) -> None:
 
 
 def test_evidence_offsets_survive_folding_accented_text(store: Store) -> None:
-    text = "Der Ingenieur MÍNGHUÌ Zhào – aus Dalian – wurde verurteilt."
+    text = "Der Ingenieur MÍNGHUÌ Zhào \u2013 aus Dalian \u2013 wurde verurteilt."
     rec = watch_archive.record(text, subjects=["Zhào Mínghuì"])
     watch_archive.put(store, "https://example.org/de", "Urteil", text, rec, watch_archive.T0)
     watch(store, "zhao", people=["zhao minghui"], keywords=["aus dalian"])
@@ -385,4 +385,67 @@ def test_evidence_offsets_survive_folding_accented_text(store: Store) -> None:
     assert person.evidence.before == "Der Ingenieur "
     assert keyword.evidence is not None
     assert keyword.evidence.match == "aus Dalian"
-    assert keyword.evidence.after == " – wurde verurteilt."
+    assert keyword.evidence.after == " \u2013 wurde verurteilt."
+
+
+def test_bulletin_extract_raises_the_alerts_once(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
+    """The whole path: stored article -> `bulletin extract` (the real pipeline) -> one mail;
+    `extract --redo` finds the same and mails nothing more."""
+    from datetime import UTC, datetime
+
+    from bulletin.records import Article
+    from tests.conftest import FIXTURES
+
+    inbox, port = smtp
+    db = str(tmp_path / "a.db")
+    env = {
+        "BULLETIN_CONFIG": "",
+        "BULLETIN_SMTP_HOST": "127.0.0.1",
+        "BULLETIN_SMTP_PORT": str(port),
+        "BULLETIN_SMTP_SECURITY": "none",
+        "BULLETIN_SMTP_SENDER": "watch@example.org",
+        "BULLETIN_DIGEST_OUT_DIR": str(tmp_path / "out"),
+    }
+    runner = CliRunner(env=env)
+    added = runner.invoke(
+        cli, ["--db", db, "watch", "add", "feng", "--person", "Feng", "--email", "d@example.org"]
+    )
+    assert added.exit_code == 0, added.output
+    with Store.open(db) as store:
+        store.save_article(
+            Article(
+                source="globaltimes",
+                url="https://gt.example/1",
+                title="Spy case",
+                text=(FIXTURES / "articles" / "seed-000.txt").read_text(encoding="utf-8"),
+                fetched_at=datetime.now(UTC),
+            ),
+            run_id=None,
+            sig=None,
+        )
+    first = runner.invoke(cli, ["--db", db, "extract"])
+    assert first.exit_code == 0, first.output
+    assert "checked 1 changed stories against 1 watchlists: 1 new alerts, 1 mailed, 0 posted" in first.output
+    [message] = inbox.messages
+    assert message["Subject"] == "Watchlist feng: 1 new match"
+    assert (tmp_path / "out" / "watch-feng.atom").is_file()
+    again = runner.invoke(cli, ["--db", db, "extract", "--redo"])
+    assert again.exit_code == 0, again.output
+    assert "1 changed stories against 1 watchlists: 0 new alerts, 0 mailed" in again.output
+    assert len(inbox.messages) == 1
+
+
+def test_two_checks_side_by_side_mail_an_alert_once(store: Store, tmp_path: Path) -> None:
+    """A check claims the pending mail in one statement: one beside it (a worker's) gets none."""
+    from bulletin.alerts import _claim
+
+    store.clock = lambda: watch_archive.T0 - timedelta(days=1)
+    watch(store, "zhao", people=["Zhao Minghui"], emails=["desk@example.org"])
+    watch_archive.build(store)
+    check_alerts(settings_for(store.path, tmp_path), store)  # no SMTP: raised, left pending
+    pending = [
+        int(r[0]) for r in store.conn.execute("SELECT id FROM watch_alerts WHERE mail_status = 'pending'")
+    ]
+    assert len(pending) == 1
+    assert _claim(store, pending) == pending
+    assert _claim(store, pending) == []
