@@ -253,7 +253,9 @@ def _mail(settings: Settings, store: Store, lists: list[Watchlist], result: Aler
                     else "; tried again next run"
                 )
             )
-            continue
+            # The server is down or refusing: the other watchlists' mail waits for the next
+            # run too, rather than each waiting smtp.timeout for the same failure.
+            break
         _set(store, ids, "mail_status = 'sent', mail_error = NULL", ())
         result.mailed += len(ids)
 

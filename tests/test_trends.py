@@ -147,3 +147,18 @@ def test_the_page_draws_a_chart_per_figure_with_its_numbers(tmp_path: Path) -> N
     long = client.get("/trends?source=" + "x" * 500)
     assert long.status_code == 400
     assert "source is 500 characters long; at most 100 are taken" in long.get_data(as_text=True)
+
+
+def test_the_digest_carries_the_trend_line(store: Store) -> None:
+    from bulletin.digesting import build_digest
+    from bulletin.periods import period_for
+    from digest.render import render_digest
+
+    build(store)
+    period = period_for("custom", "UTC", watch_archive.T0, None, date(2026, 4, 1), date(2026, 4, 30))
+    digest = build_digest(store, period)
+    assert digest.trend == "1 sentencing this month, 2 last month"
+    html = render_digest(digest, "html")
+    assert '<p class="muted" id="trend">1 sentencing this month, 2 last month.</p>' in html
+    assert "\n1 sentencing this month, 2 last month.\n" in render_digest(digest, "txt")
+    assert "\n1 sentencing this month, 2 last month.\n" in render_digest(digest, "md")

@@ -449,3 +449,25 @@ def test_two_checks_side_by_side_mail_an_alert_once(store: Store, tmp_path: Path
     assert len(pending) == 1
     assert _claim(store, pending) == pending
     assert _claim(store, pending) == []
+
+
+def test_mail_that_failed_is_sent_on_the_next_run(store: Store, tmp_path: Path) -> None:
+    from tests.smtp import free_port
+
+    store.clock = lambda: watch_archive.T0 - timedelta(days=1)
+    watch(store, "zhao", people=["Zhao Minghui"], emails=["desk@example.org"])
+    watch(store, "wang", people=["Wang Lei"], emails=["desk@example.org"])
+    watch_archive.build(store)
+    down = check_alerts(settings_for(store.path, tmp_path, free_port()), store)
+    assert (down.raised, down.mailed) == (2, 0)
+    # One failure for the first watchlist; the second waits for the next run without trying.
+    assert len([p for p in down.problems if "alerts not mailed" in p and "tried again next run" in p]) == 1
+    states = [r[0] for r in store.conn.execute("SELECT mail_status FROM watch_alerts ORDER BY id")]
+    assert states == ["pending", "pending"]
+    with smtp_on_loopback() as (inbox, port):
+        up = check_alerts(settings_for(store.path, tmp_path, port), store)
+    assert (up.raised, up.mailed) == (0, 2)
+    assert sorted(m["Subject"] for m in inbox.messages) == [
+        "Watchlist wang: 1 new match",
+        "Watchlist zhao: 1 new match",
+    ]
