@@ -104,6 +104,17 @@ def watch_list(settings: Settings, as_json: bool) -> None:
                 "SELECT watchlist_id, count(*) FROM watch_alerts GROUP BY watchlist_id"
             )
         }
+        waiting: dict[int, list[str]] = {}
+        for row in store.conn.execute(
+            "SELECT watchlist_id, mail_status, webhook_status, count(*) FROM watch_alerts"
+            " WHERE mail_status IN ('pending', 'uncertain') OR webhook_status IN ('pending', 'failed',"
+            " 'rejected', 'abandoned') GROUP BY watchlist_id, mail_status, webhook_status"
+        ):
+            states = waiting.setdefault(int(row[0]), [])
+            if row[1] in ("pending", "uncertain"):
+                states.append(f"{row[3]} mail {row[1]}")
+            if row[2] in ("pending", "failed", "rejected", "abandoned"):
+                states.append(f"{row[3]} webhook {row[2]}")
     if as_json:
         print_json(
             [
@@ -113,6 +124,7 @@ def watch_list(settings: Settings, as_json: bool) -> None:
                     "emails": list(w.emails),
                     "webhook": w.webhook,
                     "alerts": counts.get(w.id or 0, 0),
+                    "undelivered": waiting.get(w.id or 0, []),
                     "checked_until": w.checked_until.isoformat() if w.checked_until else None,
                 }
                 for w in lists
@@ -121,7 +133,12 @@ def watch_list(settings: Settings, as_json: bool) -> None:
         return
     for w in lists:
         where = [*w.emails, *([w.webhook] if w.webhook else [])]
-        click.echo(f"{w.name}: {counts.get(w.id or 0, 0)} alerts; to {', '.join(where) or 'the feed only'}")
+        states = waiting.get(w.id or 0, [])
+        click.echo(
+            f"{w.name}: {counts.get(w.id or 0, 0)} alerts"
+            + (f" ({', '.join(states)})" if states else "")
+            + f"; to {', '.join(where) or 'the feed only'}"
+        )
         for line in w.rule_lines():
             click.echo(f"  {line}")
     click.echo(f"{len(lists)} watchlists")
@@ -209,6 +226,4 @@ def watch_check(settings: Settings) -> None:
 
     with Store.open(settings.db) as store:
         result = check_alerts(settings, store)
-    for problem in result.problems:
-        click.echo(f"warning: {problem}", err=True)
     click.echo(result.summary())
