@@ -60,6 +60,10 @@ class TrendFilters:
             raise BulletinError(f"since {self.since} is after until {self.until}")
         if self.stage and self.stage not in STAGE_LABELS:
             raise BulletinError(f"stage {self.stage!r}: one of {', '.join(STAGE_LABELS)}")
+        from digest.filters import TACTIC_WORDS
+
+        if self.tactic and self.tactic not in TACTIC_WORDS:
+            raise BulletinError(f"tactic {self.tactic[:40]!r}: one of {', '.join(TACTIC_WORDS)}")
 
     def to_json(self) -> dict[str, str | None]:
         return {

@@ -9,7 +9,6 @@ import click
 from bulletin.cli import _day, print_json, with_settings
 from bulletin.config import Settings
 from bulletin.records import STAGE_LABELS
-from digest.filters import TACTIC_WORDS
 
 
 @click.command("trends")
@@ -17,7 +16,7 @@ from digest.filters import TACTIC_WORDS
 @click.option("--until", callback=_day, help="Only stories published on or before this day.")
 @click.option("--source", help="Only stories with a copy from this source.")
 @click.option("--stage", type=click.Choice(STAGE_LABELS), help="Only stories whose furthest stage is this.")
-@click.option("--tactic", type=click.Choice(tuple(TACTIC_WORDS)), help="Only stories giving this tactic.")
+@click.option("--tactic", metavar="LABEL", help="Only stories giving this tactic (financial_inducement...).")
 @click.option("--json", "as_json", is_flag=True, help="All the figures as one JSON object.")
 @with_settings
 def trends_command(

@@ -9,7 +9,6 @@ import click
 from bulletin.cli import print_json, with_settings
 from bulletin.config import Settings
 from bulletin.records import STAGE_LABELS
-from bulletin.watchlists import RULE_KINDS, Watchlist
 
 RULE_OPTIONS = (
     ("people", "--person", "A person, any name order, case and accents ignored (repeatable)."),
@@ -61,7 +60,7 @@ def watch_add(
 ) -> None:
     """Create watchlist NAME, or add these rules and addresses to it."""
     from bulletin.store import Store
-    from bulletin.watchlists import get_watchlist, save_watchlist, watchlists
+    from bulletin.watchlists import RULE_KINDS, Watchlist, get_watchlist, save_watchlist, watchlists
 
     with Store.open(settings.db) as store:
         existing = next((w for w in watchlists(store) if w.name == " ".join(name.split())), None)
@@ -155,7 +154,7 @@ def watch_remove(
 ) -> None:
     """Remove watchlist NAME (and its alerts), or, given rules or addresses, only those."""
     from bulletin.store import Store
-    from bulletin.watchlists import get_watchlist, remove_watchlist, save_watchlist
+    from bulletin.watchlists import RULE_KINDS, Watchlist, get_watchlist, remove_watchlist, save_watchlist
 
     with Store.open(settings.db) as store:
         found = get_watchlist(store, name)
