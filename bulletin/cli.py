@@ -610,6 +610,11 @@ def extract(
     click.echo(
         f"linked {linked.stories} stories into {linked.cases} cases ({linked.candidates} candidate links)"
     )
+    from bulletin.alerts import check_after_extraction
+
+    alerted = check_after_extraction(settings)
+    if alerted is not None and alerted.watchlists:
+        click.echo(alerted.summary())
 
 
 @worker_group.command("extract")
@@ -665,6 +670,11 @@ def worker_extract(settings: Settings, model: str | None, lease: float | None, i
         click.echo(
             f"linked {linked.stories} stories into {linked.cases} cases ({linked.candidates} candidate links)"
         )
+        from bulletin.alerts import check_after_extraction
+
+        alerted = check_after_extraction(settings)
+        if alerted is not None and alerted.watchlists:
+            click.echo(alerted.summary())
 
 
 @cli.command()
@@ -1404,9 +1414,12 @@ def demo(out: Path) -> None:
 def _register_commands() -> None:
     """Commands in modules of their own (bulletin/commands/): imported here, after the helpers
     of this module they use."""
+    from bulletin.commands import trends, watch
     from bulletin.commands.search import search_cli
 
     cli.add_command(search_cli)
+    cli.add_command(watch.watch_group)
+    cli.add_command(trends.trends_command)
 
 
 _register_commands()

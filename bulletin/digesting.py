@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bulletin.config import Settings
@@ -86,6 +86,10 @@ def build_digest(
         stored_from, stored_until = start.astimezone(zone), end.astimezone(zone)
     if failed_sources is None:
         failed_sources = failed_in(store, start, end)
+    from bulletin.trends import trend_line
+
+    # The month of the period's last day, in the digest's zone.
+    trend = trend_line(store, (period.end - timedelta(microseconds=1)).astimezone(zone).date())
     return Digest(
         period=period.kind,
         start=period.start,
@@ -97,6 +101,7 @@ def build_digest(
         near_line=tuple(near),
         stored_from=stored_from,
         stored_until=stored_until,
+        trend=trend,
     )
 
 

@@ -253,6 +253,8 @@ class Digest:
     near_line: tuple[Case, ...] = ()
     stored_from: datetime | None = None
     stored_until: datetime | None = None
+    # The trend line: "12 sentencings this month, 8 last month" (bulletin.trends.trend_line).
+    trend: str = ""
 
 
 @dataclass(frozen=True, slots=True)

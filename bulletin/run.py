@@ -69,6 +69,7 @@ def run_pipeline(
             return result
         result.extracted = _extract(settings, result.problems)
         _link(settings, result.problems)
+        _alert(settings, result.problems)
         _digest(settings, period, failed, send, out_dir, result)
         result.status = "finished" if not result.problems else "finished with problems"
     except Exception as exc:  # a bug must not kill the scheduler: record it, log the traceback
@@ -165,6 +166,15 @@ def _link(settings: Settings, problems: list[str]) -> None:
             relink(store)
     except BulletinError as exc:
         problems.append(f"case linking failed: {exc}")
+
+
+def _alert(settings: Settings, problems: list[str]) -> None:
+    """Raise and deliver the watchlists' alerts of what this run stored and extracted."""
+    from bulletin.alerts import check_after_extraction
+
+    alerted = check_after_extraction(settings, problems)
+    if alerted is not None:
+        problems.extend(alerted.problems)
 
 
 def _digest(

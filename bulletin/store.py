@@ -290,7 +290,37 @@ MIGRATIONS: list[str] = [
     ALTER TABLE crawl_run_sources ADD COLUMN body_suspect INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE crawl_run_sources ADD COLUMN rejected_dates TEXT NOT NULL DEFAULT '{}';
     """,
-    # 11: full-text search (issue 20): an FTS5 table on SQLite, a tsvector with a GIN index on
+    # 11: watchlists (issue 20): named sets of rules an analyst follows (bulletin/watchlists.py),
+    # with the time up to which the archive was checked against each, and the alerts they
+    # raised: one row per watchlist, story and version of what matched (so an alert is raised
+    # once), with the state of its mail and of its webhook delivery.
+    """
+    CREATE TABLE watchlists (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        rules TEXT NOT NULL DEFAULT '{}',
+        emails TEXT NOT NULL DEFAULT '[]',
+        webhook TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        checked_until TEXT NOT NULL
+    );
+    CREATE TABLE watch_alerts (
+        id INTEGER PRIMARY KEY,
+        watchlist_id INTEGER NOT NULL REFERENCES watchlists(id) ON DELETE CASCADE,
+        story_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        version TEXT NOT NULL,
+        raised_at TEXT NOT NULL,
+        alert TEXT NOT NULL,
+        mail_status TEXT NOT NULL DEFAULT 'none',
+        mail_error TEXT,
+        webhook_status TEXT NOT NULL DEFAULT 'none',
+        webhook_attempts INTEGER NOT NULL DEFAULT 0,
+        webhook_error TEXT,
+        UNIQUE (watchlist_id, story_id, version)
+    );
+    CREATE INDEX watch_alerts_list ON watch_alerts(watchlist_id, id);
+    """,
+    # 12: full-text search (issue 20): an FTS5 table on SQLite, a tsvector with a GIN index on
     # PostgreSQL, filled from the archive (bulletin/search_index.py); a migration that differs
     # by backend is written in Python (database.CodeMigration).
     search_index.MIGRATION,

@@ -164,7 +164,7 @@ def create_app(
             store.close()
 
     from bulletin import api
-    from bulletin.review import cases, search_page, views
+    from bulletin.review import cases, search_page, trends, views, watch
     from bulletin.search import as_html
 
     app.jinja_env.filters["search_html"] = as_html
@@ -172,6 +172,8 @@ def create_app(
     app.register_blueprint(cases.bp)
     app.register_blueprint(search_page.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(watch.bp)
+    app.register_blueprint(trends.bp)
     return app
 
 
