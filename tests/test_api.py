@@ -3,6 +3,8 @@ every endpoint's responses, good and bad, match what it describes; the token gua
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Any
 
 import jsonschema
@@ -12,11 +14,13 @@ from openapi_spec_validator import validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+import bulletin.api_workbench  # noqa: F401  (its endpoints are in ENDPOINTS once imported)
 from bulletin.api import ENDPOINTS
 from bulletin.cases import relink
 from bulletin.exporting import Selection, article_record
 from bulletin.review import create_app
 from bulletin.store import Store
+from bulletin.watchlists import Watchlist, save_watchlist
 from tests.review.archive import build
 
 TOKEN = "t" * 40
@@ -131,9 +135,49 @@ def test_cases_list_and_one_case(api: Checker, ids: dict[str, int]) -> None:
     assert api.get("/api/cases", "/api/cases?since=2026-11-22")["total"] == 1
 
 
+def test_trends_as_the_cli_prints_them(api: Checker, ids: dict[str, int], archive: str) -> None:
+    from bulletin.trends import TrendFilters, trends
+
+    got = api.get("/api/trends", "/api/trends?since=2026-01-01&until=2026-12-31")
+    with Store.open(archive) as store:
+        expected = trends(store, TrendFilters(since=date(2026, 1, 1), until=date(2026, 12, 31)))
+    assert got == json.loads(json.dumps(expected))
+    assert got["totals"]["reports"] >= 3
+    assert sum(row["stories"] for row in got["by_source"]) >= 3
+    only = api.get("/api/trends", "/api/trends?tactic=financial_inducement")
+    assert only["filters"]["tactic"] == "financial_inducement"
+
+
+def test_watchlists_and_their_matches_without_their_addresses(
+    api: Checker, ids: dict[str, int], archive: str
+) -> None:
+    with Store.open(archive) as store:
+        save_watchlist(
+            store,
+            Watchlist(
+                "feng-desk",
+                {"people": ["Feng"]},
+                emails=("desk@example.org",),
+                webhook="https://hooks.example.org/secret-token",
+            ),
+        )
+    listed = api.get("/api/watchlists", "/api/watchlists")
+    assert [w["name"] for w in listed["items"]] == ["feng-desk"]
+    assert listed["items"][0]["rules"] == {"people": ["Feng"]}
+    assert "secret-token" not in json.dumps(listed)
+    assert "desk@example.org" not in json.dumps(listed)
+    found = api.get("/api/watchlists/{name}/matches", "/api/watchlists/feng-desk/matches")
+    assert [m["story_id"] for m in found["items"]] == [ids["feng"]]
+    assert found["items"][0]["matches"][0]["where"] == "subject"
+    api.get("/api/watchlists/{name}/matches", "/api/watchlists/nobody/matches", 404)
+
+
 @pytest.mark.parametrize(
     ("template", "url", "status"),
     [
+        ("/api/trends", "/api/trends?tactic=astrology", 400),
+        ("/api/trends", "/api/trends?since=2026-12-01&until=2026-01-01", 400),
+        ("/api/watchlists/{name}/matches", "/api/watchlists/" + "x" * 300 + "/matches", 400),
         ("/api/articles", "/api/articles?limit=0", 400),
         ("/api/articles", "/api/articles?limit=abc", 400),
         ("/api/articles", "/api/articles?since=2026-13-01", 400),
@@ -157,7 +201,8 @@ def test_bad_requests_get_one_line_of_json_as_described(
 
 def test_every_endpoint_is_exercised() -> None:
     # A guard against an endpoint added without tests: add its tests above, then its path here.
-    tested = {"/articles", "/search", "/cases", "/cases/{case_id}"}
+    tested = {"/articles", "/search", "/cases", "/cases/{case_id}", "/trends", "/watchlists"}
+    tested |= {"/watchlists/{name}/matches"}
     assert {e.path for e in ENDPOINTS} - tested == set(), "an endpoint without tests in this module"
 
 

@@ -163,7 +163,7 @@ def create_app(
         if store is not None:
             store.close()
 
-    from bulletin import api
+    from bulletin import api, api_workbench  # noqa: F401  (api_workbench adds its endpoints to api.bp)
     from bulletin.review import cases, search_page, trends, views, watch
     from bulletin.search import as_html
 
