@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +83,10 @@ def wait_for(url: str, proc: subprocess.Popen[str], timeout: float = 20.0) -> No
     raise AssertionError(f"{url} did not answer in {timeout} s")
 
 
-@pytest.fixture
-def server(db: Path, ids: dict[str, int]) -> Iterator[str]:
-    """`bulletin review` on a free loopback port, as a user starts it (waitress in a child process)."""
+@contextmanager
+def review_server(db: Path | str) -> Iterator[str]:
+    """`bulletin review` over db on a free loopback port, as a user starts it (waitress in a
+    child process, none of the caller's BULLETIN_ settings); its URL while it runs."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BULLETIN_")}
     proc = subprocess.Popen(
@@ -112,3 +114,10 @@ def server(db: Path, ids: dict[str, int]) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.communicate(timeout=10)
+
+
+@pytest.fixture
+def server(db: Path, ids: dict[str, int]) -> Iterator[str]:
+    """`bulletin review` on the review archive."""
+    with review_server(db) as url:
+        yield url

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import struct
-import subprocess
-import sys
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +15,7 @@ import pytest
 from bulletin.cases import relink
 from bulletin.store import Store
 from tests import case_series, watch_archive
-from tests.review.conftest import free_port, wait_for
+from tests.review.conftest import review_server
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = [
@@ -77,33 +75,8 @@ def trends_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         case_series.build(store)
         watch_archive.build(store)
         relink(store)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BULLETIN_")}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bulletin",
-            "--db",
-            str(db),
-            "review",
-            "--port",
-            str(port),
-            "--reviewer",
-            "ana",
-        ],
-        env={**env, "BULLETIN_CONFIG": ""},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for(url, proc)
+    with review_server(db) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=10)
 
 
 def test_the_trends_page_draws_its_charts_in_chromium(trends_server: str) -> None:
