@@ -30,8 +30,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from bulletin.case_people import Description, Vocabulary, describe, story_texts, vocabulary
 from bulletin.errors import BulletinError
-from bulletin.records import CaseCorrection, CaseLink, CaseSummary, stage_of
+from bulletin.records import STAGE_LABELS, CaseCorrection, CaseLink, CaseSummary, stage_of
 from bulletin.store import Store
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ class Rules:
     weights: dict[str, float]
     generic: dict[str, frozenset[str]]
     aliases: dict[str, str]
+    vocabulary: Vocabulary
+    follow_days: int
 
 
 @cache
@@ -74,14 +77,21 @@ def load_rules() -> Rules:
         # Folded like the names they are compared with ("U.S." and "u.s" are one).
         generic={k: frozenset(_fold(n, aliases) for n in v) for k, v in data["generic"].items()},
         aliases=aliases,
+        vocabulary=vocabulary(data["descriptions"]),
+        follow_days=int(data["weights"]["follow_days"]),
     )
     if not 0 < rules.candidate <= rules.link <= 1:
         raise BulletinError(
             f"data/cases.toml: expected 0 < candidate <= link <= 1, got {rules.candidate}, {rules.link}"
         )
-    # Blocking is lossless only while a surname with laws alone stays below a candidate.
-    if rules.weights["surname"] + rules.weights["law_cap"] >= rules.candidate:
-        raise BulletinError("data/cases.toml: surname + law_cap must stay below the candidate threshold")
+    # Blocking never loses a link while a surname with what is no blocking key (the law, the
+    # tactic, the timeline) stays below a link.
+    unkeyed = sum(rules.weights[k] for k in ("surname", "law_cap", "tactic_cap", "follows"))
+    if unkeyed >= rules.link:
+        raise BulletinError(
+            "data/cases.toml: surname + law_cap + tactic_cap + follows must stay below "
+            f"the link threshold, got {unkeyed:.2f} >= {rules.link}"
+        )
     return rules
 
 
@@ -132,7 +142,8 @@ def name_match(a: Person, b: Person, rules: Rules) -> float:
 
 @dataclass(frozen=True, slots=True)
 class StoryFacts:
-    """What linking reads of one story: its people and the facts that tell cases apart."""
+    """What linking reads of one story: its people, the facts that tell cases apart, what
+    the text says the people are, and the stages it gives."""
 
     story_id: int
     moment: datetime
@@ -141,6 +152,19 @@ class StoryFacts:
     facts: frozenset[tuple[str, str]]  # (kind, value): ("org", "pacific rim avionics")
     stage: str | None = None
     stage_date: str | None = None
+    roles: frozenset[str] = frozenset()  # "technician" (bulletin/case_people.py)
+    trades: frozenset[str] = frozenset()  # "shipyard"
+    # (stage, date) of each stage the report gives, its own with the publication day when the
+    # text gives no date: what a later report's recall is matched with.
+    events: frozenset[tuple[str, str]] = frozenset()
+    # Earlier stages the report tells with a date before its own month: "detained last year"
+    # in a report of June 2025 is ("detention", "2024").
+    recalls: frozenset[tuple[str, str]] = frozenset()
+
+    @property
+    def rank(self) -> int:
+        """How far the story's stage is along the way (-1 when it gives none)."""
+        return STAGE_LABELS.index(self.stage) if self.stage in STAGE_LABELS else -1
 
 
 def _fold(text: str, aliases: dict[str, str]) -> str:
@@ -173,14 +197,18 @@ def _generic_place(value: str, rules: Rules) -> bool:
 
 
 def story_facts(
-    story_id: int, moment: datetime, record: dict[str, Any], rules: Rules | None = None
+    story_id: int,
+    moment: datetime,
+    record: dict[str, Any],
+    rules: Rules | None = None,
+    description: Description | None = None,
 ) -> StoryFacts:
-    """The linking view of one story's extraction record (the spec's JSON)."""
+    """The linking view of one story's extraction record (the spec's JSON), with what its
+    text says its people are (``case_people.describe``) when given."""
     rules = rules or load_rules()
-    names = [*record.get("subjects", ()), *(p.get("person") or "" for p in record.get("penalties", ()))]
     people: dict[frozenset[str], Person] = {}
-    for name in names:
-        p = person(str(name))
+    for name in record_names(record):
+        p = person(name)
         if p is not None and p.words not in people:
             people[p.words] = p
     name_words = {w for p in people.values() for w in p.words}
@@ -211,7 +239,26 @@ def story_facts(
         term = penalty.get("months") or penalty.get("amount") or ("life" if penalty.get("for_life") else None)
         if penalty.get("kind") and term is not None:
             facts.add(("penalty", f"{penalty['kind']} {term}"))
+    for tactic in record.get("tactics", ()):
+        if tactic.get("label"):
+            facts.add(("tactic", str(tactic["label"])))
     stage = stage_of(record)
+    events: set[tuple[str, str]] = set()
+    recalls: set[tuple[str, str]] = set()
+    own_month = moment.date().isoformat()[:7]
+    if stage is not None:
+        events.add((stage["label"], str(stage.get("date") or moment.date().isoformat())))
+        for event in stage.get("events", ()):
+            if not isinstance(event, dict) or event.get("label") not in STAGE_LABELS:
+                continue
+            when = event.get("date")
+            if not isinstance(when, str) or not when:
+                continue
+            events.add((event["label"], when))
+            # A date before the report's own month is a stage it recalls, not its news.
+            if event["label"] != stage["label"] and when[:7] < own_month:
+                recalls.add((event["label"], when))
+    description = description or Description()
     return StoryFacts(
         story_id=story_id,
         moment=moment,
@@ -220,7 +267,17 @@ def story_facts(
         facts=frozenset(facts),
         stage=stage["label"] if stage else None,
         stage_date=stage.get("date") if stage else None,
+        roles=description.roles,
+        trades=description.trades,
+        events=frozenset(events),
+        recalls=frozenset(recalls),
     )
+
+
+def record_names(record: dict[str, Any]) -> list[str]:
+    """The people a record names: its subjects, then whoever a penalty is given to."""
+    names = [*record.get("subjects", ()), *(p.get("person") or "" for p in record.get("penalties", ()))]
+    return [str(n) for n in names if n]
 
 
 def _name_keys(p: Person) -> set[str]:
@@ -232,37 +289,88 @@ def _name_keys(p: Person) -> set[str]:
     return {f"p:{min(w, s)}|{max(w, s)}" for s in (p.first, p.last) for w in p.words if w != s}
 
 
-# Facts that, with a surname, can reach the candidate threshold; a law cannot (see cases.toml),
-# and as most cases cite one of a few laws, its blocks would be large.
+# Facts that, with a surname, can reach a link; a law, a tactic or the timeline cannot (see
+# load_rules), and as most cases cite one of a few laws, their blocks would be large.
 _KEY_FACTS = frozenset({"org", "place", "penalty"})
 
 
-def _fact_keys(people: Iterable[Person], facts: Iterable[tuple[str, str]]) -> set[str]:
-    """A surname with each fact: the least any link or candidate needs to share."""
-    surnames = {s for p in people for s in (p.first, p.last)}
-    return {f"s:{s}|{kind}:{value}" for s in surnames for kind, value in facts if kind in _KEY_FACTS}
+def _surnames(people: Iterable[Person]) -> set[str]:
+    return {s for p in people for s in (p.first, p.last)}
+
+
+def _story_facts_keyed(story: StoryFacts) -> set[str]:
+    """What a story looks cases up by, besides names: its key facts, its people's roles and
+    trades, and the stages it recalls (by year)."""
+    return (
+        {f"{kind}:{value}" for kind, value in story.facts if kind in _KEY_FACTS}
+        | {f"role:{r}" for r in story.roles}
+        | {f"trade:{t}" for t in story.trades}
+        | {f"event:{label}|{when[:4]}" for label, when in story.recalls}
+    )
+
+
+def _case_facts_keyed(story: StoryFacts) -> set[str]:
+    """What a story adds to its case's keys: as ``_story_facts_keyed``, with the stages it
+    gives (which a later report may recall) instead of those it recalls."""
+    return (
+        {f"{kind}:{value}" for kind, value in story.facts if kind in _KEY_FACTS}
+        | {f"role:{r}" for r in story.roles}
+        | {f"trade:{t}" for t in story.trades}
+        | {f"event:{label}|{when[:4]}" for label, when in story.events}
+    )
+
+
+def story_keys(story: StoryFacts) -> set[str]:
+    """The blocking keys a story is looked up by: a full name's word pairs, and a surname
+    with each fact: the least any link shares."""
+    keyed = _story_facts_keyed(story)
+    return {k for p in story.people for k in _name_keys(p)} | {
+        f"s:{s}|{f}" for s in _surnames(story.people) for f in keyed
+    }
 
 
 @dataclass
 class _Case:
+    """A case while linking: its stories, and what they say taken together."""
+
     id: int
     stories: list[StoryFacts] = field(default_factory=list)
     people: dict[frozenset[str], Person] = field(default_factory=dict)
     facts: set[tuple[str, str]] = field(default_factory=set)
-
-    def keys(self) -> set[str]:
-        return {k for p in self.people.values() for k in _name_keys(p)} | _fact_keys(
-            self.people.values(), self.facts
-        )
+    roles: set[str] = field(default_factory=set)
+    trades: set[str] = field(default_factory=set)
+    events: dict[str, set[str]] = field(default_factory=dict)  # stage -> its dates
+    last: datetime | None = None
+    top: int = -1  # the furthest stage rank of its reports
+    surnames: set[str] = field(default_factory=set)
+    keyed: set[str] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)
 
     def add(self, story: StoryFacts) -> set[str]:
-        """Take the story in; return the blocking keys the case gains."""
-        before = self.keys()
+        """Take the story in; return the blocking keys the case gains (kept incrementally:
+        recomputing every key of a large case for each story it takes is quadratic)."""
         self.stories.append(story)
-        for p in story.people:
-            self.people.setdefault(p.words, p)
+        new_people = [p for p in story.people if p.words not in self.people]
+        for p in new_people:
+            self.people[p.words] = p
         self.facts |= story.facts
-        return self.keys() - before
+        self.roles |= story.roles
+        self.trades |= story.trades
+        for label, when in story.events:
+            self.events.setdefault(label, set()).add(when)
+        if self.last is None or story.moment > self.last:
+            self.last = story.moment
+        self.top = max(self.top, story.rank)
+        new_surnames = _surnames(new_people) - self.surnames
+        new_keyed = _case_facts_keyed(story) - self.keyed
+        self.surnames |= new_surnames
+        self.keyed |= new_keyed
+        gained = {k for p in new_people for k in _name_keys(p)}
+        gained |= {f"s:{s}|{f}" for s in new_surnames for f in self.keyed}
+        gained |= {f"s:{s}|{f}" for s in self.surnames - new_surnames for f in new_keyed}
+        gained -= self.keys
+        self.keys |= gained
+        return gained
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,8 +382,42 @@ class Linking:
     comparisons: int = 0
 
 
+_FACT_KINDS = ("org", "place", "law", "penalty", "tactic")
+
+
+def _months(when: str) -> int | None:
+    """An ISO date's month count ("2024-04-09" and "2024-04" are 2024 * 12 + 3); None for a year."""
+    if len(when) < 7 or not when[:4].isdigit() or not when[5:7].isdigit():
+        return None
+    return int(when[:4]) * 12 + int(when[5:7]) - 1
+
+
+_ONCE = frozenset({"detention", "conviction", "sentencing", "release"})
+
+
+def _clash(story: StoryFacts, case: _Case) -> str:
+    """The story's own stage is one the case already has, at another time: two sentencings
+    months apart are two prosecutions. Empty when there is no such clash. A charge and an
+    appeal do not count: a case is charged again (complaint, indictment, superseding
+    indictment) and appealed more than once, months apart."""
+    if story.stage not in _ONCE or story.stage not in case.events:
+        return ""
+    own = str(story.stage_date or story.moment.date().isoformat())
+    mine = _months(own)
+    for when in case.events[story.stage]:
+        if when.startswith(own) or own.startswith(when):
+            return ""
+        theirs = _months(when)
+        if mine is None or theirs is None:
+            if own[:4] == when[:4]:
+                return ""
+        elif abs(mine - theirs) <= 2:
+            return ""
+    return f"{story.stage} of {own}, the case's of {', '.join(sorted(case.events[story.stage]))}"
+
+
 def score(story: StoryFacts, case: _Case, rules: Rules) -> tuple[float, tuple[str, ...]]:
-    """How well a story matches a case, 0..1, and what matched."""
+    """How well a story matches a case, 0..1, and what matched (or told them apart)."""
     w = rules.weights
     best, reason = 0.0, ""
     matched = 0
@@ -295,13 +437,90 @@ def score(story: StoryFacts, case: _Case, rules: Rules) -> tuple[float, tuple[st
     if matched >= 2:
         total += w["co_subject"]
         reasons.append(f"{matched} people in common")
-    shared = story.facts & case.facts
-    for kind in ("org", "place", "law", "penalty"):
-        values = sorted(v for k, v in shared if k == kind)
-        if values:
+    shared: dict[str, list[str]] = {}
+    for kind, value in story.facts & case.facts:
+        shared.setdefault(kind, []).append(value)
+    for kind in _FACT_KINDS:
+        if kind in shared:
+            values = sorted(shared[kind])
             total += min(w[kind] * len(values), w[f"{kind}_cap"])
             reasons.append(f"{kind}: {', '.join(values)}")
-    return round(min(total, 1.0), 3), tuple(reasons)
+    if "org" not in shared:
+        mine, theirs = _employers(story.facts), _employers(case.facts)
+        if mine and theirs:
+            total += w["org_conflict"]
+            reasons.append(f"other organisations: {', '.join(sorted(mine))} vs {', '.join(sorted(theirs))}")
+    roles = sorted(story.roles & case.roles)
+    if roles:
+        total += min(w["role"] * len(roles), w["role_cap"])
+        reasons.append(f"role: {', '.join(roles)}")
+    trades = sorted(story.trades & case.trades)
+    if trades:
+        total += min(w["trade"] * len(trades), w["trade_cap"])
+        reasons.append(f"trade: {', '.join(trades)}")
+    elif story.trades and case.trades:
+        total += w["trade_conflict"]
+        reasons.append(f"other trade: {', '.join(sorted(story.trades))} vs {', '.join(sorted(case.trades))}")
+    for label, when in sorted(story.recalls):
+        dates = case.events.get(label, ())
+        hit = next((d for d in sorted(dates) if d.startswith(when) or when.startswith(d)), None)
+        if hit is not None:
+            total += w["recall"]
+            reasons.append(f"recalls the {label} of {when} (the case's of {hit})")
+            break
+    clash = _clash(story, case)
+    if clash:
+        total += w["clash"]
+        reasons.append(clash)
+    if story.rank >= 0 and case.top >= 0 and case.last is not None:
+        if story.rank > case.top and 0 <= (story.moment - case.last).days <= rules.follow_days:
+            total += w["follows"]
+            reasons.append(f"{story.stage} after the case's {STAGE_LABELS[case.top]}")
+        elif story.rank < case.top:
+            total += w["regress"]
+            reasons.append(f"{story.stage}, the case already at {STAGE_LABELS[case.top]}")
+    return round(max(0.0, min(total, 1.0)), 3), tuple(reasons)
+
+
+def _as_story(case: _Case) -> StoryFacts:
+    """Everything a case's stories say, as one report (its people once each, in their
+    longest form), to score a case against another."""
+    names: list[Person] = []
+    for story in case.stories:
+        for p in story.people:
+            same = next((i for i, n in enumerate(names) if n.words <= p.words or p.words <= n.words), None)
+            if same is None:
+                names.append(p)
+            elif len(p.words) > len(names[same].words):
+                names[same] = p
+    first = case.stories[0]
+    return StoryFacts(
+        story_id=first.story_id,
+        moment=first.moment,
+        title=first.title,
+        people=tuple(names),
+        facts=frozenset(case.facts),
+        roles=frozenset(case.roles),
+        trades=frozenset(case.trades),
+        recalls=frozenset(r for s in case.stories for r in s.recalls),
+    )
+
+
+# Organisations that are where a case is tried, not whom the person works for.
+_VENUES = ("court", "procuratorate", "prosecutor", "attorney", "jury", "police", "bureau")
+
+
+def _employers(facts: Iterable[tuple[str, str]]) -> set[str]:
+    return {v for k, v in facts if k == "org" and not any(word in v for word in _VENUES)}
+
+
+def _bridgeable(a: _Case, b: _Case) -> bool:
+    """Whether a report that links to both cases may make them one: not when each names an
+    employer (or a trade) and the two share none."""
+    orgs_a, orgs_b = _employers(a.facts), _employers(b.facts)
+    if orgs_a and orgs_b and not orgs_a & orgs_b:
+        return False
+    return not (a.trades and b.trades and not a.trades & b.trades)
 
 
 def _constraints(corrections: Sequence[CaseCorrection]) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
@@ -360,7 +579,7 @@ def link_stories(
             # The earliest-founded case takes the others in, so it keeps its founder's id.
             key=lambda c: (cases[c].stories[0].moment, c),
         )
-        keys = {k for p in story.people for k in _name_keys(p)} | _fact_keys(story.people, story.facts)
+        keys = story_keys(story)
         scored: list[tuple[float, int, tuple[str, ...]]] = []
         for case_id in sorted({find(c) for key in keys for c in index.get(key, ())}):
             if case_id in forbidden:
@@ -380,14 +599,17 @@ def link_stories(
             partners = sorted(p for p in same.get(sid, ()) if p in case_of and find(case_of[p]) == target)
             chosen[sid] = (1.0, (f"analyst: same case as story {partners[0]}",))
         else:
-            # Every case the story links to is one case: a report that matches two (a name the
-            # first report garbled, a co-defendant reported apart) bridges them. The earliest-
-            # founded takes the others in; the order of the input never matters.
-            strong = sorted(
-                (entry for entry in scored if entry[0] >= rules.link),
-                key=lambda e: (cases[e[1]].stories[0].moment, e[1]),
-            )
+            # The cases the story links to are one case: a report that matches two (a name the
+            # first report garbled, a co-defendant reported apart) bridges them, unless they
+            # name different employers or trades (then the story joins the best match only).
+            # The earliest-founded takes the others in; the order of the input never matters.
+            strong = [entry for entry in scored if entry[0] >= rules.link]
             if strong:
+                best = cases[max(strong, key=lambda e: (e[0], -e[1]))[1]]
+                strong = sorted(
+                    (e for e in strong if e[1] == best.id or _bridgeable(cases[e[1]], best)),
+                    key=lambda e: (cases[e[1]].stories[0].moment, e[1]),
+                )
                 target = strong[0][1]
                 chosen[sid] = (strong[0][0], strong[0][2])
                 for value, other, why in strong[1:]:
@@ -404,6 +626,29 @@ def link_stories(
         for key in cases[target].add(story):
             index.setdefault(key, set()).add(target)
         candidates.extend((sid, case_id, value, why) for value, case_id, why in scored if case_id != target)
+
+    # A second look, case against case: reports taken one at a time may have founded two
+    # cases of one prosecution before a report put the name, the employer and the city
+    # together ("Zhou" in Dalian, then "Zhou Wenbo" at a shipyard). Each case is scored as one
+    # report of everything its stories say; the earlier-founded takes the later in.
+    for case_id in sorted(cases, key=lambda c: (cases[c].stories[0].moment, c)):
+        if case_id not in cases:
+            continue
+        whole = _as_story(cases[case_id])
+        for other in sorted({find(c) for key in story_keys(whole) for c in index.get(key, ())}):
+            if other == case_id or other not in cases or case_id not in cases:
+                continue
+            comparisons += 1
+            value, why = score(whole, cases[other], rules)
+            if value < rules.link or not _bridgeable(cases[case_id], cases[other]):
+                continue
+            first, later = sorted((case_id, other), key=lambda c: (cases[c].stories[0].moment, c))
+            if conflict(members(later), first):
+                continue
+            chosen[later] = (value, ("merged: the two cases' reports together match", *why))
+            absorb(first, later)
+            if first != case_id:
+                break
 
     links = [
         CaseLink(sid, find(case_of[sid]), "linked", value, why)
@@ -471,7 +716,14 @@ def relink(store: Store, rules: Rules | None = None) -> RelinkResult:
     """Link every relevant story of the archive into cases again and store the result."""
     start = time.monotonic()
     rules = rules or load_rules()
-    stories = [story_facts(sid, moment, record, rules) for sid, moment, record in store.case_inputs()]
+    inputs = store.case_inputs()
+    texts = dict(story_texts(store))
+    stories = [
+        story_facts(
+            sid, moment, record, rules, describe(texts.get(sid, ""), record_names(record), rules.vocabulary)
+        )
+        for sid, moment, record in inputs
+    ]
     result = link_stories(stories, store.case_corrections(), rules)
     store.save_case_links(result.cases, result.links)
     seconds = time.monotonic() - start
