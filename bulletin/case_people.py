@@ -121,7 +121,7 @@ def _apposition(sentence: str, end: int) -> str:
         rest = rest[1:]
     elif not re.match(r"\s+(?:at|of|from|with)\s", rest):
         return ""
-    words = []
+    words: list[str] = []
     for match in re.finditer(r"[^\s,;:()]+|[,;:()]", rest):
         piece = match.group()
         if piece in ",;:()" or len(words) >= _APPOSITION_WORDS:

@@ -631,12 +631,20 @@ def link_stories(
     # cases of one prosecution before a report put the name, the employer and the city
     # together ("Zhou" in Dalian, then "Zhou Wenbo" at a shipyard). Each case is scored as one
     # report of everything its stories say; the earlier-founded takes the later in.
-    for case_id in sorted(cases, key=lambda c: (cases[c].stories[0].moment, c)):
+    # Each pair is looked at once, from its earlier-founded case; two single-report cases
+    # were compared already, report against case.
+    founded = {c: (cases[c].stories[0].moment, c) for c in cases}
+    for case_id in sorted(cases, key=founded.__getitem__):
         if case_id not in cases:
             continue
         whole = _as_story(cases[case_id])
         for other in sorted({find(c) for key in story_keys(whole) for c in index.get(key, ())}):
-            if other == case_id or other not in cases or case_id not in cases:
+            if (
+                other not in cases
+                or case_id not in cases
+                or founded[other] <= founded[case_id]
+                or len(cases[case_id].stories) + len(cases[other].stories) < 3
+            ):
                 continue
             comparisons += 1
             value, why = score(whole, cases[other], rules)
@@ -647,8 +655,6 @@ def link_stories(
                 continue
             chosen[later] = (value, ("merged: the two cases' reports together match", *why))
             absorb(first, later)
-            if first != case_id:
-                break
 
     links = [
         CaseLink(sid, find(case_of[sid]), "linked", value, why)
