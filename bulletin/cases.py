@@ -698,7 +698,7 @@ def _summary(case: _Case, candidates: int) -> CaseSummary:
     subjects = tuple(p.name for p in names)
     return CaseSummary(
         id=case.id,
-        title=", ".join(subjects) if subjects else stories[0].title,
+        title=gist(case, subjects, latest) or stories[0].title,
         subjects=subjects,
         stage=latest.stage if latest else None,
         stage_date=latest.stage_date if latest else None,
@@ -707,6 +707,37 @@ def _summary(case: _Case, candidates: int) -> CaseSummary:
         reports=len(stories),
         candidates=candidates,
     )
+
+
+def _most_said(stories: Sequence[StoryFacts], kind: str) -> str:
+    """The value of this kind of fact the most reports give (the earliest on a tie)."""
+    counts: dict[str, int] = {}
+    for story in stories:
+        for k, v in sorted(story.facts):
+            if k == kind:
+                counts[v] = counts.get(v, 0) + 1
+    return max(counts, key=lambda v: counts[v]) if counts else ""
+
+
+def gist(case: _Case, subjects: Sequence[str], latest: StoryFacts | None) -> str:
+    """A case in one line: who (and what the reports say they are), what, where, the latest
+    stage: "Zhou Wenbo (shipyard technician) and 1 other · online approach · dalian ·
+    sentencing 2025-06"."""
+    if not subjects:
+        return ""
+    who = subjects[0]
+    described = " ".join([*sorted(case.trades)[:1], *sorted(case.roles)[:1]])
+    if described:
+        who += f" ({described})"
+    if len(subjects) > 1:
+        who += f" and {len(subjects) - 1} other{'s' if len(subjects) > 2 else ''}"
+    what = _most_said(case.stories, "tactic").replace("_", " ")
+    where = _most_said(case.stories, "place")
+    stage = ""
+    if latest is not None and latest.stage:
+        stage = f"{latest.stage} {latest.stage_date or latest.moment.date().isoformat()}"
+    where = " ".join(w[:1].upper() + w[1:] for w in where.split())
+    return " · ".join(part for part in (who, what, where, stage) if part)
 
 
 @dataclass(frozen=True, slots=True)
