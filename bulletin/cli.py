@@ -675,6 +675,7 @@ def worker_extract(settings: Settings, model: str | None, lease: float | None, i
 def show(settings: Settings, ref: str, as_json: bool, with_text: bool) -> None:
     """Show one stored article with its extraction: by id (see export) or by URL."""
     from bulletin.exporting import article_record
+    from bulletin.stage_edits import stage_and_case
     from bulletin.store import Store
 
     with Store.open(settings.db, create=False) as store:
@@ -682,12 +683,16 @@ def show(settings: Settings, ref: str, as_json: bool, with_text: bool) -> None:
         if article is None or article.id is None:
             raise BulletinError(f"no article {ref!r} in {shown(settings.db)}")
         stored = store.stored_extraction(article.id)
+        stage, case = stage_and_case(store, article.id, article.story_id)
     record = article_record(article, stored)
     if as_json:
         print_json(record)
         return
     for line in show_lines(record, with_text):
         click.echo(line)
+        if line.startswith("subjects:"):
+            click.echo(f"stage:      {_plain(stage)}")
+            click.echo(f"case:       {_plain(case)}")
 
 
 def _plain(value: object) -> str:

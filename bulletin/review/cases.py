@@ -5,15 +5,16 @@ relink obeys (``bulletin.cases``); it relinks the archive at once, so the page s
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
-
-from bulletin.records import CaseFile, CaseReport, CaseSummary
 
 from bulletin import cases as linking
 from bulletin.errors import BulletinError, DiskFullError
+from bulletin.records import CaseFile, CaseReport, CaseSummary
 from bulletin.review import get_store
 from bulletin.review.edits import check_lengths
+from bulletin.stage_edits import correct_stage
+from bulletin.store import Store
 
 bp = Blueprint("cases", __name__)
 # The case finder's query, in characters, and how many cases it lists.
@@ -126,3 +127,23 @@ def change(case_id: int, action: str) -> Response | tuple[str, int]:
     except BulletinError as exc:
         return _case_page(case_id, error=str(exc), code=400)
     return redirect(url_for("cases.case_view", case_id=result))
+
+
+@bp.post("/article/<int:article_id>/stage")
+def stage(article_id: int) -> Response | tuple[str, int]:
+    """An analyst sets the article's stage (and its date); the review page's other corrections'
+    checks apply (a page older than the review is refused)."""
+    from bulletin.review import views
+
+    def make(store: Store, review: views.Review) -> Response:
+        correct_stage(
+            store,
+            article_id,
+            views._version(),
+            request.form.get("stage", ""),
+            request.form.get("stage_date", ""),
+            current_app.config["REVIEWER"],
+        )
+        return redirect(views._article_url(article_id, views._filters(views._form_q())))
+
+    return views._post(article_id, make)

@@ -89,7 +89,7 @@ def test_marking_a_story_not_a_case_takes_it_out_of_its_case_file(series):
 
 
 def test_the_case_list_gives_each_case_a_gist(series):
-    _, ids, client = series
+    _, _, client = series
     page = client.get("/cases").get_data(as_text=True)
     assert "Gist: who · what · where · latest stage" in page
     # Who, what the reports say he is, where, and the latest stage with its date.
@@ -123,3 +123,39 @@ def test_merge_by_finding_the_other_case(series):
     client.post(f"/case/{drone}/merge", data={"csrf_token": token, "other": str(sailor)})
     with Store.open(db) as store:
         assert store.story_case(sailor) == drone
+
+
+def test_an_analyst_sets_a_reports_stage_and_the_case_follows(series):
+    db, ids, client = series
+    story = ids["wang-electronics"]
+    page = Page(client, story)
+    assert '<option value="sentencing" selected>sentencing</option>' in page.html
+    assert page.post("stage", stage="appeal", stage_date="2024-05").status_code == 302
+    with Store.open(db) as store:
+        case = store.case_file(story)
+        assert case is not None
+        assert (case.summary.stage, case.summary.stage_date) == ("appeal", "2024-05")
+        assert "appeal 2024-05" in case.summary.title
+        from bulletin.stage_edits import stage_and_case
+
+        stage, in_case = stage_and_case(store, story, story)
+        assert stage == "appeal 2024-05 (set by an analyst)"
+        assert in_case.startswith(f"#{story}: Wang Jun")
+    # Kept like the other corrections: after a relink, and on the page.
+    with Store.open(db) as store:
+        relink(store)
+        assert store.case_file(story).summary.stage == "appeal"  # type: ignore[union-attr]
+    again = Page(client, story)
+    assert '<option value="appeal" selected>appeal</option>' in again.html
+    # Bad input: one clear error, nothing kept; a page older than the review is refused.
+    bad = again.post("stage", stage="verdict", stage_date="")
+    assert bad.status_code == 400
+    assert "stage: expected one of detention" in bad.get_data(as_text=True)
+    assert again.post("stage", stage="appeal", stage_date="May 2024").status_code == 400
+    assert page.post("stage", stage="release", stage_date="").status_code == 409
+    with Store.open(db) as store:
+        assert store.case_file(story).summary.stage == "appeal"  # type: ignore[union-attr]
+    # No stage at all.
+    assert Page(client, story).post("stage", stage="", stage_date="").status_code == 302
+    with Store.open(db) as store:
+        assert store.case_file(story).summary.stage is None  # type: ignore[union-attr]
