@@ -121,13 +121,16 @@ def person(name: str) -> Person | None:
     return Person(name.strip(), frozenset(words), words[0], words[-1])
 
 
-def name_match(a: Person, b: Person, rules: Rules) -> float:
+def name_match(a: Person, b: Person, rules: Rules, common: frozenset[frozenset[str]] = frozenset()) -> float:
     """How well two names match: a full name (any order, one may add middle names), a
     surname against a name that starts or ends with it, else 0. Two full names that share
-    only a surname ("Wang Wei", "Wang Lei") count for less than a bare surname."""
+    only a surname ("Wang Wei", "Wang Lei") count for less than a bare surname, and a full
+    name the archive makes common (``common_names``) for less than a rare one."""
     if a.full and b.full:
         shared = a.words & b.words
         if len(shared) >= 2 and (a.words <= b.words or b.words <= a.words):
+            if a.words in common or b.words in common:
+                return rules.weights["common_full_name"]
             return rules.weights["full_name"]
         if {a.first, a.last} & {b.first, b.last}:
             # The same surname with other given names: another person, perhaps of the same
@@ -138,6 +141,34 @@ def name_match(a: Person, b: Person, rules: Rules) -> float:
         short, long = (b, a) if a.full else (a, b)
         return rules.weights["surname"] if short.first in (long.first, long.last) else 0.0
     return rules.weights["surname"] if a.first == b.first else 0.0
+
+
+def common_names(stories: Sequence[StoryFacts]) -> frozenset[frozenset[str]]:
+    """The full names the archive would give more than one story by chance: "Wang Wei" or
+    "Paul Smith", not "Kelvin Chun Ho Leung". A name's words are taken as drawn apart (a
+    family name and a given name), each as often as the archive's full names use it, so the
+    stories expected to carry the name by chance are n x the product of the words' shares
+    (n, the stories' full names), counting only the words' uses in other names; at 1 or
+    more the name says less (``common_full_name``)."""
+    uses: dict[str, int] = {}
+    names: dict[frozenset[str], int] = {}
+    n = 0
+    for story in stories:
+        for p in story.people:
+            if p.full:
+                n += 1
+                names[p.words] = names.get(p.words, 0) + 1
+                for word in p.words:
+                    uses[word] = uses.get(word, 0) + 1
+    common = set()
+    for words, own in names.items():
+        # The words' uses in other names: a rare name's own reports make it no commoner.
+        expected = float(n)
+        for word in words:
+            expected *= (uses[word] - own) / n
+        if expected >= 1.0:
+            common.add(words)
+    return frozenset(common)
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,7 +447,9 @@ def _clash(story: StoryFacts, case: _Case) -> str:
     return f"{story.stage} of {own}, the case's of {', '.join(sorted(case.events[story.stage]))}"
 
 
-def score(story: StoryFacts, case: _Case, rules: Rules) -> tuple[float, tuple[str, ...]]:
+def score(
+    story: StoryFacts, case: _Case, rules: Rules, common: frozenset[frozenset[str]] = frozenset()
+) -> tuple[float, tuple[str, ...]]:
     """How well a story matches a case, 0..1, and what matched (or told them apart)."""
     w = rules.weights
     best, reason = 0.0, ""
@@ -424,7 +457,7 @@ def score(story: StoryFacts, case: _Case, rules: Rules) -> tuple[float, tuple[st
     for p in story.people:
         top = 0.0
         for q in case.people.values():
-            m = name_match(p, q, rules)
+            m = name_match(p, q, rules, common)
             if m > top:
                 top = m
                 if m > best:
@@ -445,11 +478,19 @@ def score(story: StoryFacts, case: _Case, rules: Rules) -> tuple[float, tuple[st
             values = sorted(shared[kind])
             total += min(w[kind] * len(values), w[f"{kind}_cap"])
             reasons.append(f"{kind}: {', '.join(values)}")
+    conflicts = 0
     if "org" not in shared:
         mine, theirs = _employers(story.facts), _employers(case.facts)
         if mine and theirs:
+            conflicts += 1
             total += w["org_conflict"]
             reasons.append(f"other organisations: {', '.join(sorted(mine))} vs {', '.join(sorted(theirs))}")
+    if "place" not in shared:
+        mine, theirs = _places(story.facts), _places(case.facts)
+        if mine and theirs:
+            conflicts += 1
+            total += w["place_conflict"]
+            reasons.append(f"other places: {', '.join(sorted(mine))} vs {', '.join(sorted(theirs))}")
     roles = sorted(story.roles & case.roles)
     if roles:
         total += min(w["role"] * len(roles), w["role_cap"])
@@ -459,6 +500,7 @@ def score(story: StoryFacts, case: _Case, rules: Rules) -> tuple[float, tuple[st
         total += min(w["trade"] * len(trades), w["trade_cap"])
         reasons.append(f"trade: {', '.join(trades)}")
     elif story.trades and case.trades:
+        conflicts += 1
         total += w["trade_conflict"]
         reasons.append(f"other trade: {', '.join(sorted(story.trades))} vs {', '.join(sorted(case.trades))}")
     for label, when in sorted(story.recalls):
@@ -473,7 +515,9 @@ def score(story: StoryFacts, case: _Case, rules: Rules) -> tuple[float, tuple[st
         total += w["clash"]
         reasons.append(clash)
     if story.rank >= 0 and case.top >= 0 and case.last is not None:
-        if story.rank > case.top and 0 <= (story.moment - case.last).days <= rules.follow_days:
+        # Coming next in time counts only where nothing the two say sets them apart.
+        gap = (story.moment - case.last).days
+        if story.rank > case.top and 0 <= gap <= rules.follow_days and not conflicts:
             total += w["follows"]
             reasons.append(f"{story.stage} after the case's {STAGE_LABELS[case.top]}")
         elif story.rank < case.top:
@@ -512,6 +556,10 @@ _VENUES = ("court", "procuratorate", "prosecutor", "attorney", "jury", "police",
 
 def _employers(facts: Iterable[tuple[str, str]]) -> set[str]:
     return {v for k, v in facts if k == "org" and not any(word in v for word in _VENUES)}
+
+
+def _places(facts: Iterable[tuple[str, str]]) -> set[str]:
+    return {v for k, v in facts if k == "place"}
 
 
 def _bridgeable(a: _Case, b: _Case) -> bool:
@@ -571,7 +619,9 @@ def link_stories(
             for key in cases[target].add(story):
                 index.setdefault(key, set()).add(target)
 
-    for story in sorted(stories, key=lambda s: (s.moment, s.story_id)):
+    ordered = sorted(stories, key=lambda s: (s.moment, s.story_id))
+    common = common_names(ordered)
+    for story in ordered:
         sid = story.story_id
         forbidden = {find(case_of[p]) for p in different.get(sid, ()) if p in case_of}
         wanted = sorted(
@@ -585,7 +635,7 @@ def link_stories(
             if case_id in forbidden:
                 continue
             comparisons += 1
-            value, why = score(story, cases[case_id], rules)
+            value, why = score(story, cases[case_id], rules, common)
             if value >= rules.candidate:
                 scored.append((value, case_id, why))
         target: int | None = None
@@ -647,7 +697,7 @@ def link_stories(
             ):
                 continue
             comparisons += 1
-            value, why = score(whole, cases[other], rules)
+            value, why = score(whole, cases[other], rules, common)
             if value < rules.link or not _bridgeable(cases[case_id], cases[other]):
                 continue
             first, later = sorted((case_id, other), key=lambda c: (cases[c].stories[0].moment, c))

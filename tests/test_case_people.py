@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bulletin.case_people import describe
-from bulletin.cases import link_stories, load_rules, pair_score, relink, story_facts
+from bulletin.cases import common_names, link_stories, load_rules, pair_score, relink, story_facts
 from bulletin.store import Store
 from tests import case_series
 
@@ -132,3 +132,21 @@ def test_each_hand_written_series_links_exactly_its_gold_cases(store: Store, ser
     assert len(predicted) == len(gold)
     score = pair_score(predicted, gold)
     assert (score.fp, score.fn) == (0, 0), score
+
+
+def test_a_full_name_made_of_common_words_is_common_and_a_rare_one_is_not() -> None:
+    rules = load_rules()
+    moment = datetime(2024, 1, 1, tzinfo=UTC)
+
+    def named(n: int, name: str) -> object:
+        return story_facts(n, moment, {"subjects": [name]}, rules)
+
+    # "Smith" and "Paul" each in many other names; "Kelvin Chun Ho Leung" in its own reports only.
+    people = [f"{given} Smith" for given in ("John", "Mark", "Anna", "Eric", "Mary", "Jason")]
+    people += [f"Paul {family}" for family in ("Brown", "Davis", "Clark", "Moore", "White", "Lee")]
+    people += ["Paul Smith", "Kelvin Chun Ho Leung", "Kelvin Chun Ho Leung"]
+    common = common_names([named(n, name) for n, name in enumerate(people)])  # type: ignore[misc]
+    assert frozenset({"paul", "smith"}) in common
+    assert frozenset({"kelvin", "chun", "ho", "leung"}) not in common
+    # A rare name's own reports do not make it common.
+    assert not common_names([named(n, "Minghui Zhao") for n in range(4)])  # type: ignore[misc]
