@@ -183,7 +183,7 @@ def story_texts(store: Store, story_ids: Iterable[int] | None = None) -> Iterato
             FROM articles a JOIN extractions e ON e.article_id = a.id
         ) l WHERE l.rank = 1
         """
-    )
+    ).fetchall()
     wanted = None if story_ids is None else set(story_ids)
     for story_id, text in rows:
         if wanted is None or int(story_id) in wanted:

@@ -924,6 +924,9 @@ def case_group() -> None:
 @with_settings
 def case_show(settings: Settings, case_id: int, as_json: bool) -> None:
     """Print a case's timeline: each report's stage, date and every source link."""
+    from dataclasses import replace
+
+    from bulletin.stage_edits import with_analyst_stages
     from bulletin.store import Store
 
     with Store.open(settings.db, create=False) as store:
@@ -931,6 +934,8 @@ def case_show(settings: Settings, case_id: int, as_json: bool) -> None:
         if case is None:
             story = store.story_case(case_id)
             case = store.case_file(story) if story is not None else None
+        if case is not None:
+            case = replace(case, reports=with_analyst_stages(store, case.reports))
     if case is None:
         raise BulletinError(f"no case {case_id} in {shown(settings.db)} (see `bulletin cases`)")
     if as_json:

@@ -5,10 +5,11 @@ a relink, since a case's latest stage is its reports' stages."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bulletin.corrections import STAGE_KIND, Correction, apply, is_reviewed
 from bulletin.errors import ReviewError
-from bulletin.records import STAGE_LABELS, stage_of
+from bulletin.records import STAGE_LABELS, CaseReport, stage_of
 from bulletin.store import Store
 
 _ISO = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
@@ -71,3 +72,25 @@ def stage_and_case(store: Store, article_id: int, story_id: int | None) -> tuple
             s = case.summary
             case_line = f"#{s.id}: {s.title} ({s.reports} report{'s' if s.reports != 1 else ''})"
     return stage_line, case_line
+
+
+def with_analyst_stages(store: Store, reports: tuple[CaseReport, ...]) -> tuple[CaseReport, ...]:
+    """A case's reports with the stage an analyst set in place of the machine's, where one did
+    (the case file is read from the machine's records; linking reads the corrected ones)."""
+    out = []
+    for report in reports:
+        corrections = [c for c in store.corrections(report.story_id) if c.kind == STAGE_KIND]
+        stored = store.stored_extraction(report.story_id) if corrections else None
+        if stored is None:
+            out.append(report)
+            continue
+        stage = stage_of(apply(stored.record, corrections).record)
+        out.append(
+            replace(
+                report,
+                stage=stage["label"] if stage else None,
+                stage_date=stage.get("date") if stage else None,
+                stage_evidence="set by an analyst" if stage else "",
+            )
+        )
+    return tuple(out)

@@ -5,6 +5,8 @@ relink obeys (``bulletin.cases``); it relinks the archive at once, so the page s
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -13,7 +15,7 @@ from bulletin.errors import BulletinError, DiskFullError
 from bulletin.records import CaseFile, CaseReport, CaseSummary
 from bulletin.review import get_store
 from bulletin.review.edits import check_lengths
-from bulletin.stage_edits import correct_stage
+from bulletin.stage_edits import correct_stage, with_analyst_stages
 from bulletin.store import Store
 
 bp = Blueprint("cases", __name__)
@@ -69,6 +71,7 @@ def _case_page(case_id: int, error: str | None = None, code: int = 200) -> tuple
         return render_template(
             "review/cases.html", cases=store.case_summaries(), q="", error=f"no case {case_id}"
         ), 404
+    case = replace(case, reports=with_analyst_stages(store, case.reports))
     query = " ".join(request.args.get("find", "")[:FIND_LIMIT].split())
     found = find_cases(store.case_summaries(), query, case.summary.id) if query else []
     return render_template(

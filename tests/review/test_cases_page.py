@@ -147,6 +147,7 @@ def test_an_analyst_sets_a_reports_stage_and_the_case_follows(series):
         assert store.case_file(story).summary.stage == "appeal"  # type: ignore[union-attr]
     again = Page(client, story)
     assert '<option value="appeal" selected>appeal</option>' in again.html
+    assert '<span class="tag">appeal 2024-05</span>' in client.get(f"/case/{story}").get_data(as_text=True)
     # Bad input: one clear error, nothing kept; a page older than the review is refused.
     bad = again.post("stage", stage="verdict", stage_date="")
     assert bad.status_code == 400
