@@ -67,6 +67,14 @@ def load_rules() -> Rules:
     # Blocking never loses a link while a surname with what is no blocking key (the law, the
     # tactic, the timeline) stays below a link.
     unkeyed = sum(rules.weights[k] for k in ("surname", "law_cap", "tactic_cap", "follows"))
+    # Nor while a common full name with them, but not the timeline, stays below a link: its
+    # name-only blocks are looked at within `follow_days` only.
+    stale = sum(rules.weights[k] for k in ("common_full_name", "law_cap", "tactic_cap"))
+    if stale >= rules.link:
+        raise BulletinError(
+            "data/cases.toml: common_full_name + law_cap + tactic_cap must stay below the link "
+            f"threshold, got {stale:.2f} >= {rules.link}"
+        )
     if unkeyed >= rules.link:
         raise BulletinError(
             "data/cases.toml: surname + law_cap + tactic_cap + follows must stay below "

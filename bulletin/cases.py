@@ -27,7 +27,7 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bulletin.case_facts import (
     Person,
@@ -342,8 +342,18 @@ def link_stories(
             key=lambda c: (cases[c].stories[0].moment, c),
         )
         keys = story_keys(story)
+        # A common full name ("Paul Smith") shares a block with many namesakes; with nothing
+        # else in common it links only to a case it follows in time (see load_rules), so
+        # through the name alone only the cases of the last `follow_days` are looked at.
+        loose = {k for p in story.people if p.words in common for k in name_keys(p)}
+        found = {find(c) for key in keys - loose for c in index.get(key, ())}
+        horizon = story.moment - timedelta(days=rules.follow_days)
+        for key in loose & keys:
+            found.update(
+                find(c) for c in index.get(key, ()) if (last := cases[find(c)].last) and last >= horizon
+            )
         scored: list[tuple[float, int, tuple[str, ...]]] = []
-        for case_id in sorted({find(c) for key in keys for c in index.get(key, ())}):
+        for case_id in sorted(found):
             if case_id in forbidden:
                 continue
             comparisons += 1
@@ -400,7 +410,17 @@ def link_stories(
         if case_id not in cases:
             continue
         whole = _as_story(cases[case_id])
-        for other in sorted({find(c) for key in story_keys(whole) for c in index.get(key, ())}):
+        loose = {k for p in whole.people if p.words in common for k in name_keys(p)}
+        keys = story_keys(whole)
+        found = {find(c) for key in keys - loose for c in index.get(key, ())}
+        last = cases[case_id].last or whole.moment
+        for key in loose & keys:
+            found.update(
+                find(c)
+                for c in index.get(key, ())
+                if (cases[find(c)].stories[0].moment - last).days <= rules.follow_days
+            )
+        for other in sorted(found):
             if (
                 other not in cases
                 or case_id not in cases

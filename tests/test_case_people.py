@@ -150,3 +150,25 @@ def test_a_full_name_made_of_common_words_is_common_and_a_rare_one_is_not() -> N
     assert frozenset({"kelvin", "chun", "ho", "leung"}) not in common
     # A rare name's own reports do not make it common.
     assert not common_names([named(n, "Minghui Zhao") for n in range(4)])  # type: ignore[misc]
+
+
+def test_a_common_full_name_alone_is_looked_at_within_the_follow_window_only() -> None:
+    rules = load_rules()
+
+    def named(n: int, day: datetime, name: str, stage: str) -> object:
+        return story_facts(n, day, {"subjects": [name], "stage": {"label": stage, "events": []}}, rules)
+
+    # Many other Smiths and Pauls make "Paul Smith" common.
+    crowd = [f"{given} Smith" for given in ("John", "Mark", "Anna", "Eric", "Mary", "Jason")]
+    crowd += [f"Paul {family}" for family in ("Brown", "Davis", "Clark", "Moore", "White", "Lee")]
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    stories = [named(100 + n, start, name, "detention") for n, name in enumerate(crowd)]
+    stories.append(named(1, datetime(2020, 3, 1, tzinfo=UTC), "Paul Smith", "detention"))
+    stories.append(named(2, datetime(2020, 9, 1, tzinfo=UTC), "Paul Smith", "charge"))  # soon after
+    stories.append(named(3, datetime(2025, 9, 1, tzinfo=UTC), "Paul Smith", "sentencing"))  # years later
+    result = link_stories(stories)  # type: ignore[arg-type]
+    links = {(k.story_id, k.case_id): k for k in result.links}
+    # Soon after: a candidate (a common name and the next stage; a fact more would link it).
+    assert links[(2, 1)].status == "candidate"
+    # Five years on, the name alone is not looked at: no link, and no candidate either.
+    assert not any(k.story_id == 3 and k.case_id == 1 for k in result.links)
