@@ -23,9 +23,11 @@ at once and returns the case the stories are in afterwards.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -531,8 +533,27 @@ class RelinkResult:
     seconds: float
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Hold Python's cycle collector off while linking: linking allocates many small objects
+    (none in reference cycles), and each full collection walks every object the process holds,
+    so with it on a relink of 10x the stories took 50x the collector's time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def relink(store: Store, rules: Rules | None = None) -> RelinkResult:
     """Link every relevant story of the archive into cases again and store the result."""
+    with _no_cycle_collection():
+        return _relink(store, rules)
+
+
+def _relink(store: Store, rules: Rules | None = None) -> RelinkResult:
     start = time.monotonic()
     rules = rules or load_rules()
     inputs = store.case_inputs()
