@@ -2,8 +2,11 @@
 
 A story joins an existing case when its subjects match the case's: the same full name (in
 any word order), or a surname plus facts they share (employer or agency, place, the law
-cited, the sentence). The score is kept on the link; a case scored between the candidate
-and the link threshold (``data/cases.toml``) becomes a candidate link for an analyst.
+cited, the sentence, the tactic, what the reports say the person is, a stage recalled with
+its date), less what sets them apart (other employers, places or trades; a second sentencing).
+What is read of each story is bulletin/case_facts.py. The score is kept on the link; a case
+scored between the candidate and the link threshold (``data/cases.toml``) becomes a
+candidate link for an analyst.
 
 Linking is a pure function of the stored extraction records and the analyst's
 corrections: stories are taken in time order (then by id), each compared only with the
@@ -20,249 +23,99 @@ at once and returns the case the stories are in afterwards.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
-import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
-from functools import cache
-from importlib import resources
-from typing import Any
+from datetime import datetime, timedelta
 
+from bulletin.case_facts import (
+    Person,
+    Rules,
+    StoryFacts,
+    case_facts_keyed,
+    common_names,
+    load_rules,
+    name_keys,
+    name_match,
+    person,
+    record_names,
+    story_facts,
+    story_keys,
+    surname_words,
+)
+from bulletin.case_people import describe, story_texts
 from bulletin.errors import BulletinError
-from bulletin.records import CaseCorrection, CaseLink, CaseSummary, stage_of
+from bulletin.records import STAGE_LABELS, CaseCorrection, CaseLink, CaseSummary
 from bulletin.store import Store
 
+# What the reading of a story (bulletin/case_facts.py) gives callers of linking.
+__all__ = [
+    "Person",
+    "Rules",
+    "StoryFacts",
+    "common_names",
+    "confirm_candidate",
+    "link_stories",
+    "load_rules",
+    "merge_cases",
+    "name_match",
+    "pair_score",
+    "person",
+    "reject_candidate",
+    "relink",
+    "score",
+    "split_case",
+    "story_facts",
+]
+
 logger = logging.getLogger(__name__)
-
-_HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof"})
-_ORG_SUFFIXES = ("inc", "ltd", "llc", "corp", "co", "corporation", "company", "limited", "group")
-_PUNCTUATION = ".,;:\"'()[]\u201c\u201d\u2018\u2019"
-_PLACE_WORDS = (
-    " special administrative region",
-    " autonomous region",
-    " municipality",
-    " province",
-    " prefecture",
-    " county",
-    " city",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Rules:
-    """The weights, thresholds and generic names of ``data/cases.toml``."""
-
-    link: float
-    candidate: float
-    max_candidates: int
-    weights: dict[str, float]
-    generic: dict[str, frozenset[str]]
-    aliases: dict[str, str]
-
-
-@cache
-def load_rules() -> Rules:
-    data = tomllib.loads(resources.files("bulletin").joinpath("data/cases.toml").read_text("utf-8"))
-    aliases = {_fold(k, {}): _fold(v, {}) for k, v in data["aliases"].items()}
-    rules = Rules(
-        link=float(data["thresholds"]["link"]),
-        candidate=float(data["thresholds"]["candidate"]),
-        max_candidates=int(data["thresholds"]["max_candidates"]),
-        weights={k: float(v) for k, v in data["weights"].items()},
-        # Folded like the names they are compared with ("U.S." and "u.s" are one).
-        generic={k: frozenset(_fold(n, aliases) for n in v) for k, v in data["generic"].items()},
-        aliases=aliases,
-    )
-    if not 0 < rules.candidate <= rules.link <= 1:
-        raise BulletinError(
-            f"data/cases.toml: expected 0 < candidate <= link <= 1, got {rules.candidate}, {rules.link}"
-        )
-    # Blocking is lossless only while a surname with laws alone stays below a candidate.
-    if rules.weights["surname"] + rules.weights["law_cap"] >= rules.candidate:
-        raise BulletinError("data/cases.toml: surname + law_cap must stay below the candidate threshold")
-    return rules
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    """A subject's name as linking compares it: folded words, initials and honorifics dropped."""
-
-    name: str
-    words: frozenset[str]
-    first: str
-    last: str
-
-    @property
-    def full(self) -> bool:
-        return len(self.words) >= 2
-
-
-def person(name: str) -> Person | None:
-    """The comparable form of a name, or None when nothing of it is left ("Mr.", "J.")."""
-    words = []
-    for raw in name.replace("-", " ").replace("\u2010", " ").split():
-        word = raw.strip(_PUNCTUATION).casefold().removesuffix("'s").removesuffix("\u2019s")
-        if len(word) > 1 and word not in _HONORIFICS:
-            words.append(word)
-    if not words:
-        return None
-    return Person(name.strip(), frozenset(words), words[0], words[-1])
-
-
-def name_match(a: Person, b: Person, rules: Rules) -> float:
-    """How well two names match: a full name (any order, one may add middle names), a
-    surname against a name that starts or ends with it, else 0. Two full names that share
-    only a surname ("Wang Wei", "Wang Lei") count for less than a bare surname."""
-    if a.full and b.full:
-        shared = a.words & b.words
-        if len(shared) >= 2 and (a.words <= b.words or b.words <= a.words):
-            return rules.weights["full_name"]
-        if {a.first, a.last} & {b.first, b.last}:
-            # The same surname with other given names: another person, perhaps of the same
-            # case (two colleagues), or one name garbled ("Chun Ho Leung" for "Kelvin Leung").
-            return rules.weights["surname_other_names"]
-        return 0.0
-    if a.full or b.full:
-        short, long = (b, a) if a.full else (a, b)
-        return rules.weights["surname"] if short.first in (long.first, long.last) else 0.0
-    return rules.weights["surname"] if a.first == b.first else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class StoryFacts:
-    """What linking reads of one story: its people and the facts that tell cases apart."""
-
-    story_id: int
-    moment: datetime
-    title: str
-    people: tuple[Person, ...]
-    facts: frozenset[tuple[str, str]]  # (kind, value): ("org", "pacific rim avionics")
-    stage: str | None = None
-    stage_date: str | None = None
-
-
-def _fold(text: str, aliases: dict[str, str]) -> str:
-    """A place or organisation name as compared: folded, without "the", a possessive or an
-    administrative word ("Shaanxi Province" is "shaanxi"), spelling variants made one."""
-    folded = " ".join(text.casefold().replace("\u2019", "'").split()).strip(_PUNCTUATION + " ")
-    folded = folded.removesuffix("'s")
-    if folded in aliases:
-        return aliases[folded]
-    folded = folded.removeprefix("the ")
-    for word in _PLACE_WORDS:
-        if folded.endswith(word) and len(folded) > len(word):
-            folded = folded.removesuffix(word)
-            break
-    return aliases.get(folded, folded)
-
-
-def _org(text: str, rules: Rules) -> str:
-    words = _fold(text, rules.aliases).split()
-    while len(words) > 1 and words[-1].strip(".,") in _ORG_SUFFIXES:
-        words.pop()
-    return rules.aliases.get(" ".join(words), " ".join(words))
-
-
-def _generic_place(value: str, rules: Rules) -> bool:
-    # "South China", "Northwest China": regions of a country say no more than the country.
-    return value in rules.generic["places"] or any(
-        value.endswith(" " + p) for p in ("china", "united states")
-    )
-
-
-def story_facts(
-    story_id: int, moment: datetime, record: dict[str, Any], rules: Rules | None = None
-) -> StoryFacts:
-    """The linking view of one story's extraction record (the spec's JSON)."""
-    rules = rules or load_rules()
-    names = [*record.get("subjects", ()), *(p.get("person") or "" for p in record.get("penalties", ()))]
-    people: dict[frozenset[str], Person] = {}
-    for name in names:
-        p = person(str(name))
-        if p is not None and p.words not in people:
-            people[p.words] = p
-    name_words = {w for p in people.values() for w in p.words}
-    facts: set[tuple[str, str]] = set()
-    for entity in record.get("entities", ()):
-        label, text = entity.get("label"), str(entity.get("text", ""))
-        if label == "ORG":
-            value = _org(text, rules)
-            # A person the model took for an organisation ("HONOLULU - Kelvin Chun Ho Leung").
-            named = len(set(value.split()) & name_words) >= min(2, len(value.split()))
-            if (
-                value
-                and value not in rules.generic["orgs"]
-                and not _generic_place(value, rules)
-                and not named
-            ):
-                facts.add(("org", value))
-        elif label in ("GPE", "LOC"):
-            value = _fold(text, rules.aliases)
-            if value and not _generic_place(value, rules):
-                facts.add(("place", value))
-    for law in record.get("laws", ()):
-        value = _fold(str(law.get("law") or law.get("text") or ""), rules.aliases)
-        if value and value not in rules.generic["laws"]:
-            article = law.get("article")
-            facts.add(("law", f"{value} article {article}" if article else value))
-    for penalty in record.get("penalties", ()):
-        term = penalty.get("months") or penalty.get("amount") or ("life" if penalty.get("for_life") else None)
-        if penalty.get("kind") and term is not None:
-            facts.add(("penalty", f"{penalty['kind']} {term}"))
-    stage = stage_of(record)
-    return StoryFacts(
-        story_id=story_id,
-        moment=moment,
-        title=str(record.get("title") or ""),
-        people=tuple(people.values()),
-        facts=frozenset(facts),
-        stage=stage["label"] if stage else None,
-        stage_date=stage.get("date") if stage else None,
-    )
-
-
-def _name_keys(p: Person) -> set[str]:
-    """A surname (first or last word) with each other word: two full names that match share
-    one ("Chun Ho Leung" and "Kelvin Chun Ho Leung" share chun|leung; "Haoran Xu" and
-    "Xu Haoran" haoran|xu)."""
-    if not p.full:
-        return set()
-    return {f"p:{min(w, s)}|{max(w, s)}" for s in (p.first, p.last) for w in p.words if w != s}
-
-
-# Facts that, with a surname, can reach the candidate threshold; a law cannot (see cases.toml),
-# and as most cases cite one of a few laws, its blocks would be large.
-_KEY_FACTS = frozenset({"org", "place", "penalty"})
-
-
-def _fact_keys(people: Iterable[Person], facts: Iterable[tuple[str, str]]) -> set[str]:
-    """A surname with each fact: the least any link or candidate needs to share."""
-    surnames = {s for p in people for s in (p.first, p.last)}
-    return {f"s:{s}|{kind}:{value}" for s in surnames for kind, value in facts if kind in _KEY_FACTS}
 
 
 @dataclass
 class _Case:
+    """A case while linking: its stories, and what they say taken together."""
+
     id: int
     stories: list[StoryFacts] = field(default_factory=list)
     people: dict[frozenset[str], Person] = field(default_factory=dict)
     facts: set[tuple[str, str]] = field(default_factory=set)
-
-    def keys(self) -> set[str]:
-        return {k for p in self.people.values() for k in _name_keys(p)} | _fact_keys(
-            self.people.values(), self.facts
-        )
+    roles: set[str] = field(default_factory=set)
+    trades: set[str] = field(default_factory=set)
+    events: dict[str, set[str]] = field(default_factory=dict)  # stage -> its dates
+    last: datetime | None = None
+    top: int = -1  # the furthest stage rank of its reports
+    surnames: set[str] = field(default_factory=set)
+    keyed: set[str] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)
 
     def add(self, story: StoryFacts) -> set[str]:
-        """Take the story in; return the blocking keys the case gains."""
-        before = self.keys()
+        """Take the story in; return the blocking keys the case gains (kept incrementally:
+        recomputing every key of a large case for each story it takes is quadratic)."""
         self.stories.append(story)
-        for p in story.people:
-            self.people.setdefault(p.words, p)
+        new_people = [p for p in story.people if p.words not in self.people]
+        for p in new_people:
+            self.people[p.words] = p
         self.facts |= story.facts
-        return self.keys() - before
+        self.roles |= story.roles
+        self.trades |= story.trades
+        for label, when in story.events:
+            self.events.setdefault(label, set()).add(when)
+        if self.last is None or story.moment > self.last:
+            self.last = story.moment
+        self.top = max(self.top, story.rank)
+        new_surnames = surname_words(new_people) - self.surnames
+        new_keyed = case_facts_keyed(story) - self.keyed
+        self.surnames |= new_surnames
+        self.keyed |= new_keyed
+        gained = {k for p in new_people for k in name_keys(p)}
+        gained |= {f"s:{s}|{f}" for s in new_surnames for f in self.keyed}
+        gained |= {f"s:{s}|{f}" for s in self.surnames - new_surnames for f in new_keyed}
+        gained -= self.keys
+        self.keys |= gained
+        return gained
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,15 +127,51 @@ class Linking:
     comparisons: int = 0
 
 
-def score(story: StoryFacts, case: _Case, rules: Rules) -> tuple[float, tuple[str, ...]]:
-    """How well a story matches a case, 0..1, and what matched."""
+_FACT_KINDS = ("org", "place", "law", "penalty", "tactic")
+
+
+def _months(when: str) -> int | None:
+    """An ISO date's month count ("2024-04-09" and "2024-04" are 2024 * 12 + 3); None for a year."""
+    if len(when) < 7 or not when[:4].isdigit() or not when[5:7].isdigit():
+        return None
+    return int(when[:4]) * 12 + int(when[5:7]) - 1
+
+
+_ONCE = frozenset({"detention", "conviction", "sentencing", "release"})
+
+
+def _clash(story: StoryFacts, case: _Case) -> str:
+    """The story's own stage is one the case already has, at another time: two sentencings
+    months apart are two prosecutions. Empty when there is no such clash. A charge and an
+    appeal do not count: a case is charged again (complaint, indictment, superseding
+    indictment) and appealed more than once, months apart."""
+    if story.stage not in _ONCE or story.stage not in case.events:
+        return ""
+    own = str(story.stage_date or story.moment.date().isoformat())
+    mine = _months(own)
+    for when in case.events[story.stage]:
+        if when.startswith(own) or own.startswith(when):
+            return ""
+        theirs = _months(when)
+        if mine is None or theirs is None:
+            if own[:4] == when[:4]:
+                return ""
+        elif abs(mine - theirs) <= 2:
+            return ""
+    return f"{story.stage} of {own}, the case's of {', '.join(sorted(case.events[story.stage]))}"
+
+
+def score(
+    story: StoryFacts, case: _Case, rules: Rules, common: frozenset[frozenset[str]] = frozenset()
+) -> tuple[float, tuple[str, ...]]:
+    """How well a story matches a case, 0..1, and what matched (or told them apart)."""
     w = rules.weights
     best, reason = 0.0, ""
     matched = 0
     for p in story.people:
         top = 0.0
         for q in case.people.values():
-            m = name_match(p, q, rules)
+            m = name_match(p, q, rules, common)
             if m > top:
                 top = m
                 if m > best:
@@ -295,13 +184,105 @@ def score(story: StoryFacts, case: _Case, rules: Rules) -> tuple[float, tuple[st
     if matched >= 2:
         total += w["co_subject"]
         reasons.append(f"{matched} people in common")
-    shared = story.facts & case.facts
-    for kind in ("org", "place", "law", "penalty"):
-        values = sorted(v for k, v in shared if k == kind)
-        if values:
+    shared: dict[str, list[str]] = {}
+    for kind, value in story.facts & case.facts:
+        shared.setdefault(kind, []).append(value)
+    for kind in _FACT_KINDS:
+        if kind in shared:
+            values = sorted(shared[kind])
             total += min(w[kind] * len(values), w[f"{kind}_cap"])
             reasons.append(f"{kind}: {', '.join(values)}")
-    return round(min(total, 1.0), 3), tuple(reasons)
+    conflicts = 0
+    if "org" not in shared:
+        mine, theirs = _employers(story.facts), _employers(case.facts)
+        if mine and theirs:
+            conflicts += 1
+            total += w["org_conflict"]
+            reasons.append(f"other organisations: {', '.join(sorted(mine))} vs {', '.join(sorted(theirs))}")
+    if "place" not in shared:
+        mine, theirs = _places(story.facts), _places(case.facts)
+        if mine and theirs:
+            conflicts += 1
+            total += w["place_conflict"]
+            reasons.append(f"other places: {', '.join(sorted(mine))} vs {', '.join(sorted(theirs))}")
+    roles = sorted(story.roles & case.roles)
+    if roles:
+        total += min(w["role"] * len(roles), w["role_cap"])
+        reasons.append(f"role: {', '.join(roles)}")
+    trades = sorted(story.trades & case.trades)
+    if trades:
+        total += min(w["trade"] * len(trades), w["trade_cap"])
+        reasons.append(f"trade: {', '.join(trades)}")
+    elif story.trades and case.trades:
+        conflicts += 1
+        total += w["trade_conflict"]
+        reasons.append(f"other trade: {', '.join(sorted(story.trades))} vs {', '.join(sorted(case.trades))}")
+    for label, when in sorted(story.recalls):
+        dates = case.events.get(label, ())
+        hit = next((d for d in sorted(dates) if d.startswith(when) or when.startswith(d)), None)
+        if hit is not None:
+            total += w["recall"]
+            reasons.append(f"recalls the {label} of {when} (the case's of {hit})")
+            break
+    clash = _clash(story, case)
+    if clash:
+        total += w["clash"]
+        reasons.append(clash)
+    if story.rank >= 0 and case.top >= 0 and case.last is not None:
+        # Coming next in time counts only where nothing the two say sets them apart.
+        gap = (story.moment - case.last).days
+        if story.rank > case.top and 0 <= gap <= rules.follow_days and not conflicts:
+            total += w["follows"]
+            reasons.append(f"{story.stage} after the case's {STAGE_LABELS[case.top]}")
+        elif story.rank < case.top:
+            total += w["regress"]
+            reasons.append(f"{story.stage}, the case already at {STAGE_LABELS[case.top]}")
+    return round(max(0.0, min(total, 1.0)), 3), tuple(reasons)
+
+
+def _as_story(case: _Case) -> StoryFacts:
+    """Everything a case's stories say, as one report (its people once each, in their
+    longest form), to score a case against another."""
+    names: list[Person] = []
+    for story in case.stories:
+        for p in story.people:
+            same = next((i for i, n in enumerate(names) if n.words <= p.words or p.words <= n.words), None)
+            if same is None:
+                names.append(p)
+            elif len(p.words) > len(names[same].words):
+                names[same] = p
+    first = case.stories[0]
+    return StoryFacts(
+        story_id=first.story_id,
+        moment=first.moment,
+        title=first.title,
+        people=tuple(names),
+        facts=frozenset(case.facts),
+        roles=frozenset(case.roles),
+        trades=frozenset(case.trades),
+        recalls=frozenset(r for s in case.stories for r in s.recalls),
+    )
+
+
+# Organisations that are where a case is tried, not whom the person works for.
+_VENUES = ("court", "procuratorate", "prosecutor", "attorney", "jury", "police", "bureau")
+
+
+def _employers(facts: Iterable[tuple[str, str]]) -> set[str]:
+    return {v for k, v in facts if k == "org" and not any(word in v for word in _VENUES)}
+
+
+def _places(facts: Iterable[tuple[str, str]]) -> set[str]:
+    return {v for k, v in facts if k == "place"}
+
+
+def _bridgeable(a: _Case, b: _Case) -> bool:
+    """Whether a report that links to both cases may make them one: not when each names an
+    employer (or a trade) and the two share none."""
+    orgs_a, orgs_b = _employers(a.facts), _employers(b.facts)
+    if orgs_a and orgs_b and not orgs_a & orgs_b:
+        return False
+    return not (a.trades and b.trades and not a.trades & b.trades)
 
 
 def _constraints(corrections: Sequence[CaseCorrection]) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
@@ -352,7 +333,9 @@ def link_stories(
             for key in cases[target].add(story):
                 index.setdefault(key, set()).add(target)
 
-    for story in sorted(stories, key=lambda s: (s.moment, s.story_id)):
+    ordered = sorted(stories, key=lambda s: (s.moment, s.story_id))
+    common = common_names(ordered)
+    for story in ordered:
         sid = story.story_id
         forbidden = {find(case_of[p]) for p in different.get(sid, ()) if p in case_of}
         wanted = sorted(
@@ -360,13 +343,23 @@ def link_stories(
             # The earliest-founded case takes the others in, so it keeps its founder's id.
             key=lambda c: (cases[c].stories[0].moment, c),
         )
-        keys = {k for p in story.people for k in _name_keys(p)} | _fact_keys(story.people, story.facts)
+        keys = story_keys(story)
+        # A common full name ("Paul Smith") shares a block with many namesakes; with nothing
+        # else in common it links only to a case it follows in time (see load_rules), so
+        # through the name alone only the cases of the last `follow_days` are looked at.
+        loose = {k for p in story.people if p.words in common for k in name_keys(p)}
+        found = {find(c) for key in keys - loose for c in index.get(key, ())}
+        horizon = story.moment - timedelta(days=rules.follow_days)
+        for key in loose & keys:
+            found.update(
+                find(c) for c in index.get(key, ()) if (last := cases[find(c)].last) and last >= horizon
+            )
         scored: list[tuple[float, int, tuple[str, ...]]] = []
-        for case_id in sorted({find(c) for key in keys for c in index.get(key, ())}):
+        for case_id in sorted(found):
             if case_id in forbidden:
                 continue
             comparisons += 1
-            value, why = score(story, cases[case_id], rules)
+            value, why = score(story, cases[case_id], rules, common)
             if value >= rules.candidate:
                 scored.append((value, case_id, why))
         target: int | None = None
@@ -380,14 +373,17 @@ def link_stories(
             partners = sorted(p for p in same.get(sid, ()) if p in case_of and find(case_of[p]) == target)
             chosen[sid] = (1.0, (f"analyst: same case as story {partners[0]}",))
         else:
-            # Every case the story links to is one case: a report that matches two (a name the
-            # first report garbled, a co-defendant reported apart) bridges them. The earliest-
-            # founded takes the others in; the order of the input never matters.
-            strong = sorted(
-                (entry for entry in scored if entry[0] >= rules.link),
-                key=lambda e: (cases[e[1]].stories[0].moment, e[1]),
-            )
+            # The cases the story links to are one case: a report that matches two (a name the
+            # first report garbled, a co-defendant reported apart) bridges them, unless they
+            # name different employers or trades (then the story joins the best match only).
+            # The earliest-founded takes the others in; the order of the input never matters.
+            strong = [entry for entry in scored if entry[0] >= rules.link]
             if strong:
+                best = cases[max(strong, key=lambda e: (e[0], -e[1]))[1]]
+                strong = sorted(
+                    (e for e in strong if e[1] == best.id or _bridgeable(cases[e[1]], best)),
+                    key=lambda e: (cases[e[1]].stories[0].moment, e[1]),
+                )
                 target = strong[0][1]
                 chosen[sid] = (strong[0][0], strong[0][2])
                 for value, other, why in strong[1:]:
@@ -404,6 +400,45 @@ def link_stories(
         for key in cases[target].add(story):
             index.setdefault(key, set()).add(target)
         candidates.extend((sid, case_id, value, why) for value, case_id, why in scored if case_id != target)
+
+    # A second look, case against case: reports taken one at a time may have founded two
+    # cases of one prosecution before a report put the name, the employer and the city
+    # together ("Zhou" in Dalian, then "Zhou Wenbo" at a shipyard). Each case is scored as one
+    # report of everything its stories say; the earlier-founded takes the later in.
+    # Each pair is looked at once, from its earlier-founded case; two single-report cases
+    # were compared already, report against case.
+    founded = {c: (cases[c].stories[0].moment, c) for c in cases}
+    for case_id in sorted(cases, key=founded.__getitem__):
+        if case_id not in cases:
+            continue
+        whole = _as_story(cases[case_id])
+        loose = {k for p in whole.people if p.words in common for k in name_keys(p)}
+        keys = story_keys(whole)
+        found = {find(c) for key in keys - loose for c in index.get(key, ())}
+        last = cases[case_id].last or whole.moment
+        for key in loose & keys:
+            found.update(
+                find(c)
+                for c in index.get(key, ())
+                if (cases[find(c)].stories[0].moment - last).days <= rules.follow_days
+            )
+        for other in sorted(found):
+            if (
+                other not in cases
+                or case_id not in cases
+                or founded[other] <= founded[case_id]
+                or len(cases[case_id].stories) + len(cases[other].stories) < 3
+            ):
+                continue
+            comparisons += 1
+            value, why = score(whole, cases[other], rules, common)
+            if value < rules.link or not _bridgeable(cases[case_id], cases[other]):
+                continue
+            first, later = sorted((case_id, other), key=lambda c: (cases[c].stories[0].moment, c))
+            if conflict(members(later), first):
+                continue
+            chosen[later] = (value, ("merged: the two cases' reports together match", *why))
+            absorb(first, later)
 
     links = [
         CaseLink(sid, find(case_of[sid]), "linked", value, why)
@@ -447,7 +482,7 @@ def _summary(case: _Case, candidates: int) -> CaseSummary:
     subjects = tuple(p.name for p in names)
     return CaseSummary(
         id=case.id,
-        title=", ".join(subjects) if subjects else stories[0].title,
+        title=gist(case, subjects, latest) or stories[0].title,
         subjects=subjects,
         stage=latest.stage if latest else None,
         stage_date=latest.stage_date if latest else None,
@@ -456,6 +491,37 @@ def _summary(case: _Case, candidates: int) -> CaseSummary:
         reports=len(stories),
         candidates=candidates,
     )
+
+
+def _most_said(stories: Sequence[StoryFacts], kind: str) -> str:
+    """The value of this kind of fact the most reports give (the earliest on a tie)."""
+    counts: dict[str, int] = {}
+    for story in stories:
+        for k, v in sorted(story.facts):
+            if k == kind:
+                counts[v] = counts.get(v, 0) + 1
+    return max(counts, key=lambda v: counts[v]) if counts else ""
+
+
+def gist(case: _Case, subjects: Sequence[str], latest: StoryFacts | None) -> str:
+    """A case in one line: who (and what the reports say they are), what, where, the latest
+    stage: "Zhou Wenbo (shipyard technician) and 1 other · online approach · dalian ·
+    sentencing 2025-06"."""
+    if not subjects:
+        return ""
+    who = subjects[0]
+    described = " ".join([*sorted(case.trades)[:1], *sorted(case.roles)[:1]])
+    if described:
+        who += f" ({described})"
+    if len(subjects) > 1:
+        who += f" and {len(subjects) - 1} other{'s' if len(subjects) > 2 else ''}"
+    what = _most_said(case.stories, "tactic").replace("_", " ")
+    where = _most_said(case.stories, "place")
+    stage = ""
+    if latest is not None and latest.stage:
+        stage = f"{latest.stage} {latest.stage_date or latest.moment.date().isoformat()}"
+    where = " ".join(w[:1].upper() + w[1:] for w in where.split())
+    return " · ".join(part for part in (who, what, where, stage) if part)
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,11 +533,37 @@ class RelinkResult:
     seconds: float
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Hold Python's cycle collector off while linking: linking allocates many small objects
+    (none in reference cycles), and each full collection walks every object the process holds,
+    so with it on a relink of 10x the stories took 50x the collector's time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def relink(store: Store, rules: Rules | None = None) -> RelinkResult:
     """Link every relevant story of the archive into cases again and store the result."""
+    with _no_cycle_collection():
+        return _relink(store, rules)
+
+
+def _relink(store: Store, rules: Rules | None = None) -> RelinkResult:
     start = time.monotonic()
     rules = rules or load_rules()
-    stories = [story_facts(sid, moment, record, rules) for sid, moment, record in store.case_inputs()]
+    inputs = store.case_inputs()
+    texts = dict(story_texts(store))
+    stories = [
+        story_facts(
+            sid, moment, record, rules, describe(texts.get(sid, ""), record_names(record), rules.vocabulary)
+        )
+        for sid, moment, record in inputs
+    ]
     result = link_stories(stories, store.case_corrections(), rules)
     store.save_case_links(result.cases, result.links)
     seconds = time.monotonic() - start

@@ -685,6 +685,7 @@ def worker_extract(settings: Settings, model: str | None, lease: float | None, i
 def show(settings: Settings, ref: str, as_json: bool, with_text: bool) -> None:
     """Show one stored article with its extraction: by id (see export) or by URL."""
     from bulletin.exporting import article_record
+    from bulletin.stage_edits import stage_and_case
     from bulletin.store import Store
 
     with Store.open(settings.db, create=False) as store:
@@ -692,12 +693,16 @@ def show(settings: Settings, ref: str, as_json: bool, with_text: bool) -> None:
         if article is None or article.id is None:
             raise BulletinError(f"no article {ref!r} in {shown(settings.db)}")
         stored = store.stored_extraction(article.id)
+        stage, case = stage_and_case(store, article.id, article.story_id)
     record = article_record(article, stored)
     if as_json:
         print_json(record)
         return
     for line in show_lines(record, with_text):
         click.echo(line)
+        if line.startswith("subjects:"):
+            click.echo(f"stage:      {_plain(stage)}")
+            click.echo(f"case:       {_plain(case)}")
 
 
 def _plain(value: object) -> str:
@@ -929,6 +934,9 @@ def case_group() -> None:
 @with_settings
 def case_show(settings: Settings, case_id: int, as_json: bool) -> None:
     """Print a case's timeline: each report's stage, date and every source link."""
+    from dataclasses import replace
+
+    from bulletin.stage_edits import with_analyst_stages
     from bulletin.store import Store
 
     with Store.open(settings.db, create=False) as store:
@@ -936,6 +944,8 @@ def case_show(settings: Settings, case_id: int, as_json: bool) -> None:
         if case is None:
             story = store.story_case(case_id)
             case = store.case_file(story) if story is not None else None
+        if case is not None:
+            case = replace(case, reports=with_analyst_stages(store, case.reports))
     if case is None:
         raise BulletinError(f"no case {case_id} in {shown(settings.db)} (see `bulletin cases`)")
     if as_json:

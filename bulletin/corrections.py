@@ -34,6 +34,9 @@ FIELD = {
     "law": "laws",
 }
 ACTIONS = ("accept", "reject", "edit", "add")
+# An analyst's correction of the article's legal stage (issue 20): an "edit" whose value is
+# {"label": one of records.STAGE_LABELS or None, "date": an ISO date as precise as known or None}.
+STAGE_KIND = "stage"
 
 # The queue's "uncertain" band: a relevance score this close to the 0.5 line.
 UNCERTAIN_BAND = 0.25
@@ -167,6 +170,11 @@ def apply(record: Mapping[str, Any], corrections: Iterable[Correction]) -> Effec
     # Keyed by the item kept in the record, so a later decision on that item settles it.
     conflicts: dict[str, Conflict] = {}
     for c in corrections:
+        if c.kind == STAGE_KIND:
+            if c.action == "edit" and c.value is not None:
+                _set_stage(out, c.value)
+                decisions[STAGE_KIND] = "edit"
+            continue
         if c.kind == "relevance":
             # Rejecting the verdict turns it over; an edit sets it.
             if c.action == "reject":
@@ -212,6 +220,27 @@ def apply(record: Mapping[str, Any], corrections: Iterable[Correction]) -> Effec
             entries[index] = _unwrap(c.kind, c.value)
             decisions[item_key(c.kind, c.value)] = "edit"
     return Effective(out, decisions, tuple(rejected), tuple(conflicts.values()))
+
+
+def _set_stage(record: dict[str, Any], value: Mapping[str, Any]) -> None:
+    """The analyst's stage in the record: the label and date they gave, the machine's events
+    kept (what the text says happened); no label removes the stage."""
+    label = value.get("label")
+    if not label:
+        record["stage"] = None
+        return
+    found = record.get("stage")
+    machine: dict[str, Any] = found if isinstance(found, dict) else {}
+    record["stage"] = {
+        **machine,
+        "label": str(label),
+        "date": value.get("date") or None,
+        "evidence": "set by an analyst",
+        "start": -1,
+        "end": -1,
+        "analyst": True,
+        "events": list(machine.get("events", [])),
+    }
 
 
 def pending(effective: Effective) -> list[Item]:

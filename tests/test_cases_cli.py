@@ -77,7 +77,7 @@ def test_case_prints_the_timeline_with_every_source_link(archive: tuple[Path, di
     record = json.loads(out)
     assert [r["stage"] for r in record["timeline"]] == ["charge", "charge", "conviction", "sentencing"]
     assert record["timeline"][3]["links"][0]["source"] == "harbourpost"
-    assert record["timeline"][3]["score"] < 1
+    assert record["timeline"][3]["reasons"][0].startswith("name: Leung")  # linked on what matched
     # A later report's story id finds its case too.
     code, again, _ = run(db, "case", str(ids["leung-3"]), "--json")
     assert json.loads(again)["id"] == ids["leung-1"]
@@ -117,3 +117,17 @@ def test_reading_commands_do_not_create_an_archive(tmp_path: Path) -> None:
     assert code == 1
     assert "no archive there yet" in err
     assert not (tmp_path / "none.db").exists()
+
+
+def test_show_prints_the_articles_stage_and_its_case(archive: tuple[Path, dict[str, int]]) -> None:
+    db, ids = archive
+    code, out, _ = run(db, "show", str(ids["xu-3"]))
+    assert code == 0, out
+    lines = out.splitlines()
+    stage = next(line for line in lines if line.startswith("stage:"))
+    assert stage.startswith("stage:      appeal 2025-01-06 (")
+    case = next(line for line in lines if line.startswith("case:"))
+    assert case.startswith(f"case:       #{ids['xu-1']}: Xu Haoran (aerospace engineer)")
+    assert case.endswith("(3 reports)")
+    code, out, _ = run(db, "show", str(ids["wang-sailor"]))
+    assert f"case:       #{ids['wang-sailor']}: Jason Wang" in out

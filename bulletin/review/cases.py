@@ -5,15 +5,50 @@ relink obeys (``bulletin.cases``); it relinks the archive at once, so the page s
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from dataclasses import replace
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from bulletin import cases as linking
 from bulletin.errors import BulletinError, DiskFullError
+from bulletin.records import CaseFile, CaseReport, CaseSummary
 from bulletin.review import get_store
 from bulletin.review.edits import check_lengths
+from bulletin.stage_edits import correct_stage, with_analyst_stages
+from bulletin.store import Store
 
 bp = Blueprint("cases", __name__)
+# The case finder's query, in characters, and how many cases it lists.
+FIND_LIMIT = 200
+FOUND_MAX = 20
+
+
+def find_cases(cases: list[CaseSummary], query: str, exclude: int | None = None) -> list[CaseSummary]:
+    """The cases whose gist or subjects hold every word of the query (any case, any order)."""
+    words = query.casefold().split()
+    if not words:
+        return []
+    found = []
+    for case in cases:
+        haystack = " ".join([case.title, *case.subjects, f"#{case.id}"]).casefold()
+        if case.id != exclude and all(w in haystack for w in words):
+            found.append(case)
+    return found[:FOUND_MAX]
+
+
+def counterparts(case: CaseFile) -> list[tuple[CaseReport, CaseReport | None]]:
+    """Each candidate report beside the case's report to compare it with: the latest one
+    published before it (else the first)."""
+    pairs = []
+    for candidate in case.candidates:
+        before = [
+            r
+            for r in case.reports
+            if r.published_at and candidate.published_at and r.published_at <= candidate.published_at
+        ]
+        pairs.append((candidate, before[-1] if before else (case.reports[0] if case.reports else None)))
+    return pairs
 
 
 @bp.get("/cases")
@@ -36,7 +71,18 @@ def _case_page(case_id: int, error: str | None = None, code: int = 200) -> tuple
         return render_template(
             "review/cases.html", cases=store.case_summaries(), q="", error=f"no case {case_id}"
         ), 404
-    return render_template("review/case.html", case=case, q="", error=error), code
+    case = replace(case, reports=with_analyst_stages(store, case.reports))
+    query = " ".join(request.args.get("find", "")[:FIND_LIMIT].split())
+    found = find_cases(store.case_summaries(), query, case.summary.id) if query else []
+    return render_template(
+        "review/case.html",
+        case=case,
+        q="",
+        error=error,
+        find=query,
+        found=found,
+        pairs=counterparts(case),
+    ), code
 
 
 @bp.get("/case/<int:case_id>")
@@ -84,3 +130,23 @@ def change(case_id: int, action: str) -> Response | tuple[str, int]:
     except BulletinError as exc:
         return _case_page(case_id, error=str(exc), code=400)
     return redirect(url_for("cases.case_view", case_id=result))
+
+
+@bp.post("/article/<int:article_id>/stage")
+def stage(article_id: int) -> Response | tuple[str, int]:
+    """An analyst sets the article's stage (and its date); the review page's other corrections'
+    checks apply (a page older than the review is refused)."""
+    from bulletin.review import views
+
+    def make(store: Store, review: views.Review) -> Response:
+        correct_stage(
+            store,
+            article_id,
+            views._version(),
+            request.form.get("stage", ""),
+            request.form.get("stage_date", ""),
+            current_app.config["REVIEWER"],
+        )
+        return redirect(views._article_url(article_id, views._filters(views._form_q())))
+
+    return views._post(article_id, make)

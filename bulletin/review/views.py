@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from bulletin.corrections import Correction, Effective, Item, apply, is_reviewed, items, pending
 from bulletin.errors import DiskFullError, ReviewError, StaleReviewError, StoreError
-from bulletin.records import Article
+from bulletin.records import STAGE_LABELS, Article
 from bulletin.review import edits, get_store
 from bulletin.review.highlight import segments
 from bulletin.store import QueueQuery, Store
@@ -140,6 +140,7 @@ def _render_article(article_id: int, error: str | None = None, code: int = 200) 
             tactics=edits.TACTIC_LABELS,
             penalty_kinds=edits.PENALTY_KINDS,
             entity_labels=edits.ENTITY_LABELS,
+            stage_labels=STAGE_LABELS,
         ),
         code,
     )
