@@ -22,7 +22,7 @@ demo: $(INSTALLED)
 test: $(INSTALLED)
 	$(PY) -m pytest -m "not ci"
 
-## test-ci: the heaviest end-to-end tests (the wheel in a fresh venv, PostgreSQL and Redis restarts, killed workers); .ci/run runs them
+## test-ci: the heaviest end-to-end tests (the wheel in a fresh venv, PostgreSQL and Redis restarts, killed workers, retraining); .ci/run runs them
 test-ci: $(INSTALLED)
 	$(PY) -m pytest -m ci
 

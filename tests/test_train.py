@@ -112,6 +112,8 @@ def subjects_f1(db: Path, gold: dict[str, dict[str, Any]]) -> float:
     return float(result["subjects"]["f1"])
 
 
+# Trains the three classifiers twice (over two minutes on two cores): with the heaviest, in `make test-ci`.
+@pytest.mark.ci
 def test_train_installs_only_a_better_model_and_extract_uses_it(tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
     models = tmp_path / "models"  # nlp.models' default: models/ beside the archive
