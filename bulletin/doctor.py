@@ -1,4 +1,5 @@
-"""`bulletin doctor`: check the model, the archive, each enabled source and the SMTP settings.
+"""`bulletin doctor`: check the model, the archive, each enabled source, the SMTP settings and
+what the archive's watchlists need to deliver their alerts.
 
 Each check yields one ``Check``; nothing is crawled, written or mailed. Sources get one
 GET of their root with a short timeout; SMTP gets a connection and an EHLO.
@@ -38,6 +39,7 @@ def run_checks(settings: Settings, model: str | None, timeout: float) -> Iterato
     yield check_archive(settings.db)
     yield from check_sources(settings, timeout)
     yield check_smtp(settings, timeout)
+    yield from check_watchlists(settings)
 
 
 def check_config(settings: Settings) -> Check:
@@ -201,6 +203,40 @@ def check_smtp(settings: Settings, timeout: float) -> Check:
     if security == "starttls" and not starttls:
         return Check(FAIL, what, "server does not offer STARTTLS (set smtp.security)")
     return Check(OK, what, f"answers EHLO ({security}); {len(recipients)} recipients; no mail sent")
+
+
+def check_watchlists(settings: Settings) -> Iterator[Check]:
+    """One line when the archive has watchlists: WARN when one posts to a webhook without
+    $BULLETIN_WEBHOOK_SECRET (nothing is posted then) or mails alerts with no smtp.host. An
+    archive that is missing, broken or not yet migrated is the archive check's to report."""
+    from bulletin.alerts import SECRET_ENV
+    from bulletin.store import Store, archive_status
+    from bulletin.watchlists import watchlists
+
+    target = settings.db
+    if not is_url(target) and not Path(target).exists():
+        return
+    try:
+        version, latest = archive_status(target)
+        if version != latest:
+            return
+        with Store.open(target) as store:
+            found = watchlists(store)
+    except BulletinError:
+        return
+    if not found:
+        return
+    problems = []
+    hooks = [w.name for w in found if w.webhook]
+    if hooks and not os.environ.get(SECRET_ENV):
+        problems.append(
+            f"{', '.join(hooks)} post to a webhook but {SECRET_ENV} is not set: nothing is posted"
+        )
+    mailed = [w.name for w in found if w.emails]
+    if mailed and not settings["smtp.host"]:
+        problems.append(f"{', '.join(mailed)} mail alerts but smtp.host is empty: nothing is mailed")
+    detail = f"{len(found)} watchlist{'s' if len(found) != 1 else ''}"
+    yield Check(WARN if problems else OK, "watchlists", "; ".join([detail, *problems]))
 
 
 def summary(checks: list[Check]) -> str:

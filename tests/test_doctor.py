@@ -231,3 +231,28 @@ def test_config_fails_while_the_contact_is_the_placeholder_and_a_source_is_real(
     assert "www.globaltimes.cn" in shipped.detail
     real = check_config(load_settings(env={"BULLETIN_CRAWL_CONTACT": "desk@newsroom.net"}))
     assert real.status == OK, real.detail
+
+
+def test_watchlists_that_cannot_deliver_are_warned_of(
+    tmp_path: Path, sample_server: SampleServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bulletin.watchlists import Watchlist, save_watchlist
+
+    config = write_config(tmp_path, sample_server)
+    with Store.open(tmp_path / "archive.db"):
+        pass
+    _, lines = doctor(config)
+    assert not [entry for entry in lines if entry[6:].startswith("watchlists:")]  # none: no line
+    with Store.open(tmp_path / "archive.db") as store:
+        save_watchlist(store, Watchlist("desk", {"people": ["Feng"]}, webhook="https://hooks.example.org/x"))
+        save_watchlist(store, Watchlist("mail", {"keywords": ["espionage"]}, emails=("a@example.org",)))
+    monkeypatch.delenv("BULLETIN_WEBHOOK_SECRET", raising=False)
+    code, lines = doctor(config)
+    assert code == 0  # a warning, not a failure
+    assert line(lines, "watchlists") == (
+        "warn  watchlists: 2 watchlists; desk post to a webhook but BULLETIN_WEBHOOK_SECRET is not set: "
+        "nothing is posted; mail mail alerts but smtp.host is empty: nothing is mailed"
+    )
+    monkeypatch.setenv("BULLETIN_WEBHOOK_SECRET", "s" * 32)
+    _, lines = doctor(config)
+    assert "BULLETIN_WEBHOOK_SECRET" not in line(lines, "watchlists")
