@@ -1131,7 +1131,8 @@ def train_command(settings: Settings, model: str | None, as_json: bool) -> None:
 @click.option("--model", default=None, help="spaCy model to load (default: nlp.model setting).")
 @with_settings
 def doctor(settings: Settings, timeout: float, model: str | None) -> None:
-    """Check the setup: model, archive, each enabled source, SMTP; nothing is crawled or sent.
+    """Check the setup: model, archive, each enabled source, SMTP, what the watchlists need to
+    deliver; nothing is crawled or sent.
 
     One line per check; exits 1 when any check failed.
     """
