@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -124,13 +126,30 @@ def test_runs_lists_the_run_and_its_problems(ran: tuple[Bulletin, str, str]) -> 
     assert "errors unreachable 1)" in row
 
 
+def _stop_once_crawling(db: Path, stop: threading.Event, timeout: float = 30.0) -> None:
+    """Set stop one second after a crawl run is recorded "running" in db (read-only looks), or
+    at the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)) as conn:
+                if conn.execute("SELECT 1 FROM crawl_runs WHERE status = 'running'").fetchone():
+                    time.sleep(1.0)
+                    break
+        except sqlite3.Error:
+            pass  # not created or not migrated yet
+        time.sleep(0.1)
+    stop.set()
+
+
 def test_stop_during_the_crawl_abandons_the_run_cleanly(tmp_path: Path, sample_server: SampleServer) -> None:
     """What SIGTERM does to a scheduled run: the crawl child is stopped, the run recorded abandoned."""
     bulletin = make_bulletin(tmp_path, sample_server)
     settings = load_settings(bulletin.config, env={"BULLETIN_SOURCES_DOJ_ENABLED": "false"})
     stop = threading.Event()
-    # Global Times has a 6-second page; stop two seconds into the crawl.
-    threading.Timer(2.0, stop.set).start()
+    # Global Times has a 6-second page; stop a second after the crawl child has recorded its
+    # run (a fixed delay from here raced the child's start-up on a loaded machine).
+    threading.Thread(target=_stop_once_crawling, args=(Path(bulletin.db), stop), daemon=True).start()
     started = time.monotonic()
     result = run_pipeline(settings, day=None, stop=stop, out_dir=tmp_path / "out")
     assert result.status == "abandoned"
