@@ -28,7 +28,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from bulletin.corrections import apply as apply_corrections
-from bulletin.exporting import article_record
+from bulletin.exporting import RECORD_KEYS, article_record
 from bulletin.records import STAGE_LABELS
 from bulletin.review import get_store
 from bulletin.search import MAX_QUERY_CHARS, Filters, SearchError, search
@@ -322,19 +322,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Article": {
         "type": "object",
         "description": "One article as a line of `bulletin export` (JSON Lines).",
+        # The extraction record's keys (exporting.RECORD_KEYS), then what export adds of the article.
         "required": [
-            "id",
-            "relevant",
-            "url",
-            "title",
-            "published",
-            "subjects",
-            "entities",
-            "tactics",
-            "penalties",
-            "laws",
-            "stage",
-            "relevance",
+            *RECORD_KEYS,
             "source",
             "story_id",
             "published_at",
