@@ -194,24 +194,18 @@ class TacticFilter:
                 "actor": span.id_ == "subject_actor" and not named_before,
             }
             candidates.append((span, votes))
-        if self.cue_classifier is None and not self.record:
-            return self._first_per_label([span for span, votes in candidates if not any(votes.values())])
-        examples = self._cue_examples(doc, candidates)
-        if self.record:
-            doc.user_data[CUE_RECORD] = [
-                {"label": span.label_, "start": span.start_char, "words": words}
-                for (span, _), words in zip(candidates, examples, strict=True)
-            ]
-        if self.cue_classifier is None:
-            return self._first_per_label([span for span, votes in candidates if not any(votes.values())])
-        scores = self.cue_classifier.scores(examples)
-        return self._first_per_label(
-            [
-                span
-                for (span, votes), p in zip(candidates, scores, strict=True)
-                if not any(votes.values()) and p >= self.cue_threshold
-            ]
-        )
+        passed = [i for i, (_, votes) in enumerate(candidates) if not any(votes.values())]
+        if self.cue_classifier is not None or self.record:
+            examples = self._cue_examples(doc, candidates)
+            if self.record:
+                doc.user_data[CUE_RECORD] = [
+                    {"label": span.label_, "start": span.start_char, "words": words}
+                    for (span, _), words in zip(candidates, examples, strict=True)
+                ]
+            if self.cue_classifier is not None:  # the veto: only what the rules passed is scored
+                scores = self.cue_classifier.scores([examples[i] for i in passed])
+                passed = [i for i, p in zip(passed, scores, strict=True) if p >= self.cue_threshold]
+        return self._first_per_label([candidates[i][0] for i in passed])
 
     def _first_per_label(self, spans: list[Span]) -> list[Span]:
         counts: dict[str, int] = {}
